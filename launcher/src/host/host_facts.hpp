@@ -1,0 +1,59 @@
+// What the launcher knows about the host. Gathered once, in one place, before planning; the
+// planner reads only this struct, so unit tests fake the host by filling it in by hand.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cloister::host {
+
+enum class FileType { Missing, Directory, Regular, Symlink, CharDevice, Socket, Other };
+
+struct PathFact {
+  FileType type = FileType::Missing;  // of the path itself (lstat)
+  std::string canonical;              // realpath(), empty when it does not resolve
+  FileType canonical_type = FileType::Missing;  // of what canonical names (stat)
+};
+
+struct HostFacts {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string user;  // login name, from the passwd database or $USER
+  std::string home;  // $HOME, else the passwd entry
+  std::string cwd;   // the launcher's working directory
+  bool stdin_is_tty = false;
+
+  // The launching environment, name -> value.
+  std::map<std::string, std::string> env;
+
+  // ${VAR} values for profile expansion: HOME UID GID USER XDG_RUNTIME_DIR XDG_DATA_HOME
+  // XDG_CONFIG_HOME XDG_CACHE_HOME XDG_STATE_HOME and the user-dirs.dirs ones
+  // (XDG_DOWNLOAD_DIR, XDG_DOCUMENTS_DIR, ...) with their XDG defaults. APP is added per profile.
+  std::map<std::string, std::string> vars;
+
+  // Facts about host paths the plan refers to, filled by add_path_facts().
+  std::map<std::string, PathFact> paths;
+
+  // Lookup that treats an unknown path as missing.
+  const PathFact& path(const std::string& p) const;
+};
+
+// Reads the real host: ids, environment, XDG directories (user-dirs.dirs). Does not change it.
+HostFacts gather();
+
+// Builds the variable table from uid/user/home/env, reading user-dirs.dirs through `read_file`
+// (which returns "" for a missing file). Split out so tests can call it with fake contents.
+std::map<std::string, std::string> compute_vars(const HostFacts& facts,
+                                                const std::string& user_dirs_contents);
+
+// Parses $XDG_CONFIG_HOME/user-dirs.dirs text: XDG_X_DIR="$HOME/x" lines.
+std::map<std::string, std::string> parse_user_dirs(const std::string& contents,
+                                                   const std::string& home);
+
+// lstat/realpath each path (once) and records the result in facts.paths.
+void add_path_facts(HostFacts& facts, const std::vector<std::string>& paths);
+
+}  // namespace cloister::host

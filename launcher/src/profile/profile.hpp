@@ -1,0 +1,99 @@
+// The typed, validated profile: the user's contract. Every grant keeps its Origin so `audit`
+// and `--dry-run` can say which file and line asked for it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sys/error.hpp"
+
+namespace cloister::profile {
+
+template <class T>
+struct Sourced {
+  T value{};
+  Origin origin;  // built-in when never set by a file
+};
+
+enum class NetworkMode { None, Host };
+enum class IpcMode { Private, Host };
+enum class TimeMode { Host, Private };
+enum class HomeMode { Tmpfs, Persistent, HostRo, Host };
+
+const char* to_string(NetworkMode m);
+const char* to_string(IpcMode m);
+const char* to_string(TimeMode m);
+const char* to_string(HomeMode m);
+
+// A filesystem entry after ${VAR} and ~ expansion: absolute and normalised.
+struct PathEntry {
+  std::string path;
+  bool optional = false;  // written with a leading "?": skipped when the host lacks it
+  Origin origin;
+};
+
+struct Profile {
+  std::string name;                // [app] name, default: file stem of the top-level profile
+  std::vector<std::string> files;  // every file merged, in merge order (includes first)
+
+  // [app]
+  Sourced<std::vector<std::string>> command;
+  Sourced<std::string> desktop_entry;
+
+  // [namespaces]
+  Sourced<NetworkMode> network{NetworkMode::None, {}};
+  Sourced<IpcMode> ipc{IpcMode::Private, {}};
+  Sourced<std::string> hostname;  // empty: the app name
+  Sourced<TimeMode> time{TimeMode::Host, {}};
+
+  // [filesystem]
+  std::vector<PathEntry> read_only;
+  std::vector<PathEntry> read_write;
+  std::vector<PathEntry> tmpfs;
+  std::vector<PathEntry> hide;
+  Sourced<HomeMode> home{HomeMode::Tmpfs, {}};
+  std::vector<Sourced<std::string>> devices;
+
+  // [environment]
+  std::vector<Sourced<std::string>> env_keep;               // names or glob patterns (LC_*)
+  std::map<std::string, Sourced<std::string>> env_set;      // expanded values
+
+  // [security]
+  std::vector<Sourced<std::string>> seccomp_allow;
+  std::vector<Sourced<std::string>> seccomp_deny;
+  Sourced<bool> user_namespaces{false, {}};
+
+  // [limits] 0 = leave as is
+  Sourced<std::int64_t> open_files{0, {}};
+  Sourced<std::int64_t> processes{0, {}};
+};
+
+// Where profiles are looked up, and the values ${VAR} expands to.
+struct LoadContext {
+  std::vector<std::string> search_path;  // directories, first match wins
+  std::string override_dir;              // $XDG_CONFIG_HOME/cloister/overrides ("" = none)
+  std::map<std::string, std::string> vars;  // from host::HostFacts::vars (APP is added here)
+};
+
+// Default search path: $XDG_CONFIG_HOME/cloister/profiles, /etc/cloister/profiles, the data dir,
+// and the source tree's profiles/ when `exe_dir` is a build tree.
+std::vector<std::string> default_search_path(const std::map<std::string, std::string>& vars,
+                                             const std::string& exe_dir);
+
+// PROFILE is a path when it contains '/' or ends in ".toml", else a name on the search path.
+// Returns the file it names, or throws Error saying where it looked.
+std::string locate(const std::string& name_or_path, const LoadContext& ctx);
+
+// Loads, merges (includes first, override last), expands and validates. Throws ProfileError
+// holding every problem found, each with file:line:col and key.
+Profile load(const std::string& name_or_path, const LoadContext& ctx);
+
+// Same, from a file already located.
+Profile load_file(const std::string& path, const LoadContext& ctx);
+
+// Every profile visible on the search path: name -> file (first match wins).
+std::map<std::string, std::string> list_profiles(const LoadContext& ctx);
+
+}  // namespace cloister::profile
