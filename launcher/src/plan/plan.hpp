@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,10 @@ struct SandboxPlan {
 
   seccomp::RuleSet seccomp;
   bool allow_user_namespaces = false;
+
+  // What the planner left out and why (optional paths absent on the host, hidden paths that
+  // nothing grants anyway). Shown by describe() so a dry run never hides a decision.
+  std::vector<std::string> notes;
 };
 
 // Command-line inputs that shape the plan.
@@ -92,6 +97,10 @@ struct RunOptions {
 // missing), Error for others.
 SandboxPlan build_plan(const profile::Profile& profile, const host::HostFacts& host,
                        const RunOptions& options);
+
+// The host directory a `home = "persistent"` profile keeps its home in:
+// ${XDG_DATA_HOME}/cloister/home/<app>.
+std::string persistent_home_dir(const profile::Profile& profile, const host::HostFacts& host);
 
 // Paths the plan needs facts about: build_plan looks these up in host.paths.
 std::vector<std::string> paths_to_probe(const profile::Profile& profile,

@@ -1,0 +1,22 @@
+// Subcommands. Each parses its own arguments (Boost.Program_options) and returns the exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "host/host_facts.hpp"
+#include "profile/profile.hpp"
+
+namespace cloister::cli {
+
+int run_command(const std::vector<std::string>& args);
+int check_command(const std::vector<std::string>& args);
+int profiles_command(const std::vector<std::string>& args);
+
+// Search path, override directory and ${VAR} values for this host.
+profile::LoadContext load_context(const host::HostFacts& host);
+
+// Prints a profile's diagnostics, one per line, compiler style.
+void print_diagnostics(const ProfileError& e, const char* severity);
+
+}  // namespace cloister::cli

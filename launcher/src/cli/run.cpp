@@ -1,0 +1,116 @@
+// cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "exec/run.hpp"
+#include "plan/plan.hpp"
+#include "seccomp/rules.hpp"
+#include "sys/log.hpp"
+
+namespace po = boost::program_options;
+
+namespace cloister::cli {
+namespace {
+
+constexpr const char* kRunUsage = "usage: cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]";
+
+struct RunArgs {
+  std::string profile;
+  std::vector<std::string> command;
+  bool dry_run = false;
+  bool verbose = false;
+  bool help = false;
+};
+
+RunArgs parse(const std::vector<std::string>& args) {
+  // Everything after the first "--" is the command, never an option of ours (flatpak's
+  // CVE-2024-32462 came from parsing the app's argv as launcher options).
+  auto dash = std::find(args.begin(), args.end(), "--");
+  std::vector<std::string> ours(args.begin(), dash);
+  RunArgs r;
+  if (dash != args.end()) r.command.assign(dash + 1, args.end());
+
+  po::options_description visible("options");
+  visible.add_options()("dry-run,n", po::bool_switch(&r.dry_run), "print the plan, touch nothing")(
+      "verbose,v", po::bool_switch(&r.verbose), "log each setup step")(
+      "help,h", po::bool_switch(&r.help), "show this help");
+  po::options_description all;
+  all.add(visible).add_options()("profile", po::value<std::vector<std::string>>());
+  po::positional_options_description pos;
+  pos.add("profile", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(ours).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + "\n" + kRunUsage);
+  }
+  if (r.help) {
+    std::cout << kRunUsage << "\n\n"
+              << "Runs the profile's command (or COMMAND) in a sandbox built from PROFILE, a name\n"
+                 "on the profile search path or a path to a .toml file.\n\n"
+              << visible << "\nexit status: the app's; 128+N if a signal N killed it; 125 if\n"
+              << "cloister failed before starting it; 126 not executable; 127 not found.\n";
+    return r;
+  }
+  if (!vm.count("profile")) throw UsageError(std::string("run: no PROFILE given\n") + kRunUsage);
+  const auto& positional = vm["profile"].as<std::vector<std::string>>();
+  if (positional.size() > 1)
+    throw UsageError("run: unexpected argument `" + positional[1] +
+                     "`; put the command after --, e.g. cloister run " + positional[0] + " -- " +
+                     positional[1]);
+  r.profile = positional[0];
+  return r;
+}
+
+// Creates the persistent home (and its parents) owner-only. Refuses a symlink anywhere we
+// create, so a planted link cannot turn the app's home into some other host directory.
+void ensure_private_dir(const std::string& path) {
+  std::string partial;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (::mkdir(partial.c_str(), 0700) == -1 && errno != EEXIST)
+      throw SysError("creating the persistent home " + partial, errno);
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == -1) throw SysError("checking " + path, errno);
+  if (!S_ISDIR(st.st_mode)) throw Error("the persistent home " + path + " is not a directory");
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args) {
+  RunArgs r = parse(args);
+  if (r.help) return 0;
+  if (r.verbose) log::set_level(log::Level::Debug);
+
+  host::HostFacts host = host::gather();
+  profile::Profile prof = profile::load(r.profile, load_context(host));
+  log::debug("profile %s from %zu file(s)", prof.name.c_str(), prof.files.size());
+
+  if (prof.home.value == profile::HomeMode::Persistent && !r.dry_run)
+    ensure_private_dir(plan::persistent_home_dir(prof, host));
+  host::add_path_facts(host, plan::paths_to_probe(prof, host));
+
+  plan::SandboxPlan sandbox = plan::build_plan(prof, host, {r.command});
+  if (sandbox.argv.empty())
+    throw UsageError("profile " + prof.name + " has no [app] command; give one after --, e.g. "
+                     "cloister run " + r.profile + " -- sh");
+  if (r.dry_run) {
+    std::cout << plan::describe(sandbox);
+    return 0;
+  }
+  for (const auto& note : sandbox.notes) log::debug("%s", note.c_str());
+  std::vector<sock_filter> bpf = seccomp::compile_bpf(sandbox.seccomp);
+  return exec::run(sandbox, bpf);
+}
+
+}  // namespace cloister::cli

@@ -1,0 +1,60 @@
+// cloister: dispatch to a subcommand; the one place errors are printed.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "exec/run.hpp"
+#include "sys/error.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]\n"
+    "       cloister check PROFILE...\n"
+    "       cloister profiles\n"
+    "       cloister --help | --version\n"
+    "\n"
+    "Runs desktop apps in rootless sandboxes described by TOML profiles.\n"
+    "PROFILE is a name on the search path or a path to a .toml file.\n"
+    "`cloister SUBCOMMAND --help` says more.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace cloister;
+  std::vector<std::string> args(argv + (argc > 1 ? 2 : argc), argv + argc);
+  const std::string sub = argc > 1 ? argv[1] : "";
+  // `run` must not be confused with the app's own status: its own failures are 125 (env(1)).
+  const bool is_run = sub == "run";
+  const int usage_status = is_run ? exec::kExitSetupFailed : 2;
+  const int failure_status = is_run ? exec::kExitSetupFailed : 1;
+  try {
+    if (sub == "run") return cli::run_command(args);
+    if (sub == "check") return cli::check_command(args);
+    if (sub == "profiles") return cli::profiles_command(args);
+    if (sub == "--help" || sub == "-h" || sub == "help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (sub == "--version") {
+      std::printf("cloister %s\n", CLOISTER_VERSION);
+      return 0;
+    }
+    throw UsageError(sub.empty() ? std::string("no subcommand given")
+                                 : "unknown subcommand `" + sub + "`");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "cloister: %s\n", e.what());
+    if (std::strchr(e.what(), '\n') == nullptr) std::fputs(kUsage, stderr);
+    return usage_status;
+  } catch (const ProfileError& e) {
+    cli::print_diagnostics(e, "error");
+    std::fprintf(stderr, "cloister: the profile is invalid (%zu problem%s); fix it, then see "
+                 "`cloister check`\n", e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s");
+    return is_run ? exec::kExitSetupFailed : 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cloister: %s\n", e.what());
+    return failure_status;
+  }
+}

@@ -1,0 +1,24 @@
+#include "plan/plan.hpp"
+
+namespace cloister::plan {
+
+std::string IdMap::text() const {
+  return std::to_string(inside) + " " + std::to_string(outside) + " " + std::to_string(count) +
+         "\n";
+}
+
+const char* to_string(MountKind k) {
+  switch (k) {
+    case MountKind::Bind: return "bind";
+    case MountKind::Tmpfs: return "tmpfs";
+    case MountKind::Proc: return "proc";
+    case MountKind::Devpts: return "devpts";
+    case MountKind::Dir: return "dir";
+    case MountKind::Symlink: return "symlink";
+    case MountKind::File: return "file";
+    case MountKind::Hide: return "hide";
+  }
+  return "?";
+}
+
+}  // namespace cloister::plan

@@ -1,0 +1,108 @@
+// build_plan: Profile + HostFacts + command line -> SandboxPlan. Pure: every fact about the host
+// comes from HostFacts, so the same inputs always give the same plan (and the golden files).
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include "plan/mount_builder.hpp"
+#include "plan/plan.hpp"
+
+namespace cloister::plan {
+namespace {
+
+using profile::Profile;
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string runtime_dir(const host::HostFacts& host) {
+  return "/run/user/" + std::to_string(host.uid);
+}
+
+std::vector<std::string> environment_for(const Profile& profile, const host::HostFacts& host) {
+  // Built-in values first; the profile's `set` may override any of them.
+  std::map<std::string, std::string> set = {
+      {"HOME", host.home},
+      {"USER", host.user},
+      {"LOGNAME", host.user},
+      {"PATH", kDefaultPath},
+      {"XDG_RUNTIME_DIR", runtime_dir(host)},
+  };
+  for (const auto& [name, value] : profile.env_set) set[name] = value.value;
+  std::vector<std::string> keep;
+  keep.reserve(profile.env_keep.size());
+  for (const auto& k : profile.env_keep) keep.push_back(k.value);
+  return filter_environment(host.env, keep, set);
+}
+
+std::vector<Rlimit> rlimits_for(const Profile& profile) {
+  std::vector<Rlimit> out;
+  if (profile.open_files.value > 0)
+    out.push_back({RLIMIT_NOFILE, "open-files", static_cast<std::uint64_t>(profile.open_files.value)});
+  if (profile.processes.value > 0)
+    out.push_back({RLIMIT_NPROC, "processes", static_cast<std::uint64_t>(profile.processes.value)});
+  return out;
+}
+
+seccomp::RuleSet seccomp_for(const Profile& profile) {
+  seccomp::RuleSet rules = seccomp::default_rules(profile.user_namespaces.value);
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  for (const auto& s : profile.seccomp_allow) allow.push_back(s.value);
+  for (const auto& s : profile.seccomp_deny) deny.push_back(s.value);
+  seccomp::apply_edits(rules, allow, deny);
+  return rules;
+}
+
+}  // namespace
+
+std::string persistent_home_dir(const Profile& profile, const host::HostFacts& host) {
+  auto it = host.vars.find("XDG_DATA_HOME");
+  std::string data_home = it != host.vars.end() ? it->second : host.home + "/.local/share";
+  return data_home + "/cloister/home/" + profile.name;
+}
+
+std::vector<std::string> paths_to_probe(const Profile& profile, const host::HostFacts& host) {
+  std::vector<std::string> out = builtin_paths();
+  for (const auto* list : {&profile.read_only, &profile.read_write, &profile.tmpfs, &profile.hide})
+    for (const auto& e : *list) out.push_back(e.path);
+  for (const auto& d : profile.devices)
+    for (const auto& p : device_paths(d.value)) out.push_back(p);
+  out.push_back(host.home);
+  out.push_back(host.cwd);
+  if (profile.home.value == profile::HomeMode::Persistent)
+    out.push_back(persistent_home_dir(profile, host));
+  return out;
+}
+
+SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
+                       const RunOptions& options) {
+  SandboxPlan plan;
+  plan.app = profile.name;
+  plan.profile_files = profile.files;
+
+  plan.ns.ipc = profile.ipc.value == profile::IpcMode::Private;
+  plan.ns.net = profile.network.value == profile::NetworkMode::None;
+  plan.ns.time = profile.time.value == profile::TimeMode::Private;
+  plan.loopback_up = plan.ns.net;
+
+  // Each id maps to itself: inside, the user is who they are outside (files they own stay
+  // theirs); no other id exists in the namespace.
+  plan.uid_map = {host.uid, host.uid, 1};
+  plan.gid_map = {host.gid, host.gid, 1};
+  plan.hostname = profile.hostname.value.empty() ? profile.name : profile.hostname.value;
+
+  MountBuilder mounts(profile, host, runtime_dir(host), persistent_home_dir(profile, host));
+  plan.mounts = mounts.build();
+  plan.notes = mounts.notes();
+
+  plan.argv = options.command.empty() ? profile.command.value : options.command;
+  plan.env = environment_for(profile, host);
+  // Start where the user is when that directory is visible inside; else in $HOME.
+  plan.cwd = mounts.sandbox_path_for(host.cwd).value_or(host.home);
+  plan.rlimits = rlimits_for(profile);
+  plan.seccomp = seccomp_for(profile);
+  plan.allow_user_namespaces = profile.user_namespaces.value;
+  return plan;
+}
+
+}  // namespace cloister::plan

@@ -1,0 +1,125 @@
+// The plan as text: what `cloister run --dry-run` prints and the unit tests' golden files hold.
+// Every line says what will be done and, for grants, which profile line asked for it.
+#include <cstdio>
+#include <sstream>
+
+#include "plan/plan.hpp"
+
+namespace cloister::plan {
+namespace {
+
+std::string octal(unsigned mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
+std::string quote_argv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`") == std::string::npos;
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out += '\'';
+    for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += '\'';
+  }
+  return out;
+}
+
+std::string describe_mount(const MountOp& m) {
+  std::string what;
+  switch (m.kind) {
+    case MountKind::Bind: {
+      std::string flags = m.read_only ? "ro" : "rw";
+      flags += m.devices ? ",dev" : ",nodev";
+      flags += ",nosuid";
+      what = "bind     " + m.target + " <- " + m.source + " (" + flags + ")";
+      break;
+    }
+    case MountKind::Tmpfs:
+      what = "tmpfs    " + m.target + " (mode " + octal(m.mode) + (m.read_only ? ",ro" : "") + ")";
+      break;
+    case MountKind::Proc: what = "proc     " + m.target + " (sysctl knobs read-only)"; break;
+    case MountKind::Devpts: what = "devpts   " + m.target + " (new instance)"; break;
+    case MountKind::Dir: what = "dir      " + m.target + " (mode " + octal(m.mode) + ")"; break;
+    case MountKind::Symlink: what = "symlink  " + m.target + " -> " + m.source; break;
+    case MountKind::File:
+      what = "file     " + m.target + " (mode " + octal(m.mode) + ", " +
+             std::to_string(m.source.size()) + " bytes)";
+      break;
+    case MountKind::Hide:
+      what = "hide     " + m.target + (m.source_is_dir ? " (empty dir)" : " (empty file)");
+      break;
+  }
+  return what + "  # " + m.origin;
+}
+
+}  // namespace
+
+std::string describe(const SandboxPlan& plan) {
+  std::ostringstream o;
+  o << "profile: " << plan.app << "\n";
+  o << "files:\n";
+  for (const auto& f : plan.profile_files) o << "  " << f << "\n";
+
+  o << "namespaces:";
+  const std::pair<bool, const char*> ns[] = {
+      {plan.ns.user, "user"}, {plan.ns.mount, "mount"}, {plan.ns.pid, "pid"},
+      {plan.ns.ipc, "ipc"},   {plan.ns.uts, "uts"},     {plan.ns.net, "net"},
+      {plan.ns.cgroup, "cgroup"}, {plan.ns.time, "time"}};
+  for (const auto& [on, name] : ns)
+    if (on) o << " " << name;
+  o << "\nshared with the host:";
+  bool any_shared = false;
+  for (const auto& [on, name] : ns) {
+    if (!on && std::string(name) != "time") {
+      o << " " << name;
+      any_shared = true;
+    }
+  }
+  if (!plan.ns.time) o << " time", any_shared = true;
+  if (!any_shared) o << " nothing";
+  o << "\n";
+
+  o << "uid_map: " << plan.uid_map.text();
+  o << "gid_map: " << plan.gid_map.text();
+  o << "setgroups: deny\n";
+  o << "hostname: " << plan.hostname << "\n";
+  o << "network: " << (plan.ns.net ? "none (empty namespace, loopback up)" : "host") << "\n";
+
+  o << "mounts (in order, on a fresh tmpfs root that is made read-only last):\n";
+  for (const auto& m : plan.mounts) o << "  " << describe_mount(m) << "\n";
+  if (!plan.notes.empty()) {
+    o << "notes:\n";
+    for (const auto& n : plan.notes) o << "  " << n << "\n";
+  }
+
+  o << "command: " << (plan.argv.empty() ? "(none)" : quote_argv(plan.argv)) << "\n";
+  o << "cwd: " << plan.cwd << "\n";
+  o << "environment (everything else is cleared):\n";
+  for (const auto& e : plan.env) o << "  " << e << "\n";
+
+  o << "limits:";
+  if (plan.rlimits.empty()) o << " as inherited";
+  for (const auto& r : plan.rlimits) o << " " << r.name << "=" << r.value;
+  o << "\n";
+
+  o << "privileges: no_new_privs; every capability dropped (all sets, bounding, ambient)\n";
+  o << "nested user namespaces: " << (plan.allow_user_namespaces ? "allowed" : "denied") << "\n";
+  o << "seccomp (default allow; these are denied";
+  if (!plan.seccomp.extra_arches.empty()) {
+    o << "; also for";
+    for (const auto& a : plan.seccomp.extra_arches) o << " " << a;
+  }
+  o << "):\n";
+  for (const auto& r : plan.seccomp.rules) o << "  " << seccomp::describe(r) << "\n";
+  o << "processes: pid 1 is cloister's reaper; it forwards TERM INT HUP QUIT USR1 USR2 WINCH\n"
+       "  to the app and the sandbox ends when its last process exits or cloister dies\n";
+  return o.str();
+}
+
+}  // namespace cloister::plan

@@ -1,0 +1,59 @@
+// Turns the profile's filesystem grants, its home mode and the built-in /proc, /dev, /tmp and
+// runtime directory into an ordered list of MountOps. Internal to plan/.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/plan.hpp"
+
+namespace cloister::plan {
+
+// Host paths every plan asks about (device nodes, the usual merged-/usr links).
+std::vector<std::string> builtin_paths();
+
+// Host device paths a `devices` entry stands for ("dri" -> /dev/dri, ...).
+std::vector<std::string> device_paths(const std::string& device);
+
+// Orders paths so that a directory sorts before everything inside it ("/a" < "/a/b" < "/a-b").
+bool path_less(const std::string& a, const std::string& b);
+
+class MountBuilder {
+ public:
+  MountBuilder(const profile::Profile& profile, const host::HostFacts& host,
+               std::string runtime_dir, std::string persistent_home);
+
+  // Throws ProfileError when a grant cannot be honoured on this host.
+  std::vector<MountOp> build();
+  const std::vector<std::string>& notes() const { return notes_; }
+
+  // Where a (canonical) host path shows inside the sandbox, if a bind exposes it.
+  std::optional<std::string> sandbox_path_for(const std::string& host_path) const;
+
+ private:
+  void add(MountOp op);
+  void add_builtins();
+  void add_devices();
+  void add_home();
+  void add_grants(const std::vector<profile::PathEntry>& list, const char* key, bool read_only);
+  void add_tmpfs_grants();
+  void add_hides();
+  bool conflicts(const std::string& target, const Origin& origin, const char* key);
+  bool reserved(const std::string& target, const Origin& origin, const char* key);
+  bool granted_as_dir_elsewhere(const std::string& canonical) const;
+  const MountOp* deepest_mount(const std::string& sandbox_path) const;
+  bool exposed(const std::string& sandbox_path) const;
+
+  const profile::Profile& profile_;
+  const host::HostFacts& host_;
+  std::string runtime_dir_;
+  std::string persistent_home_;
+  std::vector<MountOp> ops_;
+  std::map<std::string, std::string> owner_;  // target -> who mounts there
+  std::vector<std::string> notes_;
+  std::vector<Diagnostic> problems_;
+};
+
+}  // namespace cloister::plan

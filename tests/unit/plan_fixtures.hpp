@@ -1,0 +1,39 @@
+// A fake host for planner tests: a merged-/usr Debian-like machine, user 1000 "user".
+#pragma once
+
+#include "host/host_facts.hpp"
+
+namespace cloister::test {
+
+inline host::HostFacts fake_host() {
+  using host::FileType;
+  host::HostFacts h;
+  h.uid = 1000;
+  h.gid = 1000;
+  h.user = "user";
+  h.home = "/home/user";
+  h.cwd = "/home/user/work";
+  h.env = {{"HOME", "/home/user"},         {"USER", "user"},
+           {"LANG", "C.UTF-8"},            {"TERM", "xterm"},
+           {"PATH", "/home/user/bin:/usr/bin"}, {"SECRET_TOKEN", "hunter2"},
+           {"LD_PRELOAD", "/tmp/evil.so"}, {"DISPLAY", ":0"}};
+  h.vars = host::compute_vars(h, "");
+  auto dir = [&](const std::string& p) { h.paths[p] = {FileType::Directory, p, FileType::Directory}; };
+  auto link = [&](const std::string& p, const std::string& to) {
+    h.paths[p] = {FileType::Symlink, to, FileType::Directory};
+  };
+  for (const char* p : {"/usr", "/etc", "/home/user", "/home/user/work", "/home/user/Downloads",
+                        "/home/user/.ssh", "/dev/dri", "/opt"})
+    dir(p);
+  link("/bin", "/usr/bin");
+  link("/sbin", "/usr/sbin");
+  link("/lib", "/usr/lib");
+  link("/lib64", "/usr/lib64");
+  for (const char* n : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    std::string p = std::string("/dev/") + n;
+    h.paths[p] = {FileType::CharDevice, p, FileType::CharDevice};
+  }
+  return h;
+}
+
+}  // namespace cloister::test
