@@ -18,6 +18,8 @@ constexpr int kExitNotFound = 127;     // the command was not found in the sandb
 // to end. Returns the app's exit status, or 128+N when a signal N killed it. Failures before
 // exec are reported on stderr (naming the step) and give kExitSetupFailed.
 // `bpf` is the compiled plan.seccomp (compiled by the caller, outside the sandbox).
+// Call it while the process is single-threaded (the clone copies memory without fork's
+// handlers). The forwardable signals stay blocked when it returns: exit with its result.
 int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf);
 
 }  // namespace cloister::exec

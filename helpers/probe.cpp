@@ -1,0 +1,701 @@
+// cloister-probe: runs inside a sandbox and reports what the sandbox really allows, as
+// key=value lines on stdout. Integration tests read these instead of trusting the launcher.
+// Exit 0 when the check ran (the values say what happened), 2 on bad usage, 3 when
+// wait-signal timed out, N for `exit N`. Only libc and libstdc++: it is linked statically.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitTimeout = 3;
+constexpr int kChildSkipped = 254;  // exit code of a check child that refused to run
+constexpr int kCapSysAdmin = 21;
+
+void kv(const std::string& key, const std::string& value) {
+  std::printf("%s=%s\n", key.c_str(), value.c_str());
+}
+
+std::string errno_name(int e);
+
+// For the checks' early exits: the check ran, and this is what it found.
+int report(const std::string& key, const std::string& value) {
+  kv(key, value);
+  return 0;
+}
+
+std::string errno_name(int e) {
+  const char* n = strerrorname_np(e);
+  return n != nullptr ? n : "E" + std::to_string(e);
+}
+
+std::string result(long rc) { return rc >= 0 ? "ok" : errno_name(errno); }
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+bool parse_long(const std::string& s, long& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtol(s.c_str(), &end, 0);
+  return errno == 0 && *end == '\0';
+}
+
+int parse_signal(std::string s) {
+  long n;
+  if (parse_long(s, n)) return n > 0 && n < NSIG ? static_cast<int>(n) : -1;
+  if (s.rfind("SIG", 0) == 0) s = s.substr(3);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* a = sigabbrev_np(sig);
+    if (a != nullptr && s == a) return sig;
+  }
+  return -1;
+}
+
+std::string signal_name(int sig) {
+  const char* a = sigabbrev_np(sig);
+  return a != nullptr ? std::string("SIG") + a : "SIG" + std::to_string(sig);
+}
+
+// Whole file; on failure `err` holds errno (ifstream would not keep it).
+std::string read_file(const std::string& path, int& err) {
+  std::string out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  err = fd < 0 ? errno : 0;
+  if (fd < 0) return out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+std::vector<std::string> dir_entries(const std::string& path, int& err) {
+  std::vector<std::string> out;
+  DIR* d = opendir(path.c_str());
+  err = d == nullptr ? errno : 0;
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool cap_eff_has(int cap) {
+  int err;
+  std::string s = read_file("/proc/self/status", err);
+  auto at = s.find("CapEff:");
+  if (at == std::string::npos) return true;  // unknown: assume the worst
+  unsigned long long bits = std::strtoull(s.c_str() + at + 7, nullptr, 16);
+  return (bits >> cap) & 1u;
+}
+
+// Runs `fn` in a forked child so whatever it manages to do (join a namespace, get traced,
+// change personality) dies with the child. Reports "ok", the errno's name, "skipped", or
+// SIG<name> when the child was killed, e.g. by a filter that kills instead of failing.
+std::string in_child(const std::function<long()>& fn) {
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) return "fork:" + errno_name(errno);
+  if (pid == 0) {
+    errno = 0;
+    long rc = fn();
+    if (rc >= 0) _exit(0);
+    _exit(errno > 0 && errno < kChildSkipped ? errno : kChildSkipped - 1);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(st)) return signal_name(WTERMSIG(st));
+  int code = WEXITSTATUS(st);
+  if (code == kChildSkipped) return "skipped";
+  return code == 0 ? "ok" : errno_name(code);
+}
+
+// For the mount checks, in the child: a private mount namespace first when we can have one,
+// so that run as root on a host a successful mount only changes the child's own copy. In a
+// sandbox this fails (no CAP_SYS_ADMIN, seccomp) and the call then meets the sandbox as is.
+// Returns false when the call might succeed on shared mounts: the caller must not make it.
+bool isolate_mounts() {
+  if (unshare(CLONE_NEWNS) == 0 && mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0) {
+    return true;
+  }
+  return !cap_eff_has(kCapSysAdmin);
+}
+
+long close_ok(long fd) {
+  if (fd >= 0) close(static_cast<int>(fd));
+  return fd;
+}
+
+// A successful fork-like call leaves a second process; it leaves at once and is reaped.
+long reap_clone(long rc) {
+  if (rc == 0) _exit(0);
+  if (rc > 0) waitpid(static_cast<pid_t>(rc), nullptr, 0);
+  return rc;
+}
+
+struct CloneArgs {  // struct clone_args, version 0 (64 bytes)
+  std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+struct MountAttr {  // struct mount_attr; <linux/mount.h> clashes with <sys/mount.h> in glibc 2.36
+  std::uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+constexpr std::uint64_t kMountAttrRdonly = 0x1;
+
+// ---- checks -------------------------------------------------------------------------------
+
+int check_ids(const Args&) {
+  kv("uid", std::to_string(getuid()));
+  kv("gid", std::to_string(getgid()));
+  kv("euid", std::to_string(geteuid()));
+  kv("egid", std::to_string(getegid()));
+  std::vector<gid_t> groups(static_cast<std::size_t>(std::max(getgroups(0, nullptr), 0)));
+  int n = getgroups(static_cast<int>(groups.size()), groups.data());
+  std::vector<std::string> g;
+  for (int i = 0; i < n; ++i) g.push_back(std::to_string(groups[static_cast<std::size_t>(i)]));
+  kv("groups", n < 0 ? errno_name(errno) : join(g));
+  kv("pid", std::to_string(getpid()));
+  kv("ppid", std::to_string(getppid()));
+  return 0;
+}
+
+int check_status(const Args&) {
+  int err;
+  std::string s = read_file("/proc/self/status", err);
+  if (err != 0) return report("status", errno_name(err));
+  for (const char* key : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp",
+                          "Seccomp_filters"}) {
+    std::string want = std::string("\n") + key + ":";
+    auto at = ("\n" + s).find(want);
+    std::string value = "<missing>";
+    if (at != std::string::npos) {
+      auto begin = s.find_first_not_of(" \t", at + want.size() - 1);
+      value = s.substr(begin, s.find('\n', begin) - begin);
+    }
+    kv(key, value);
+  }
+  return 0;
+}
+
+int check_hostname(const Args&) {
+  char buf[256] = {};
+  kv("hostname", gethostname(buf, sizeof buf - 1) == 0 ? buf : errno_name(errno));
+  return 0;
+}
+
+int check_netifs(const Args&) {
+  struct if_nameindex* ifs = if_nameindex();
+  if (ifs == nullptr) return report("netifs", errno_name(errno));
+  // SIOCGIFFLAGS works on any socket; AF_UNIX needs no network permission.
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int count = 0;
+  for (struct if_nameindex* i = ifs; i->if_index != 0; ++i, ++count) {
+    ifreq req{};
+    std::snprintf(req.ifr_name, sizeof req.ifr_name, "%s", i->if_name);
+    bool got = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &req) == 0;
+    kv(i->if_name, got ? ((req.ifr_flags & IFF_UP) ? "UP" : "DOWN") : errno_name(errno));
+  }
+  if (fd >= 0) close(fd);
+  if_freenameindex(ifs);
+  kv("count", std::to_string(count));
+  return 0;
+}
+
+int check_pids(const Args&) {
+  int err;
+  std::vector<long> pids;
+  for (const auto& e : dir_entries("/proc", err)) {
+    long n;
+    if (parse_long(e, n)) pids.push_back(n);
+  }
+  if (err != 0) return report("pids", errno_name(err));
+  std::sort(pids.begin(), pids.end());
+  std::vector<std::string> s;
+  for (long p : pids) s.push_back(std::to_string(p));
+  kv("pids", join(s));
+  kv("count", std::to_string(pids.size()));
+  return 0;
+}
+
+int check_syscalls(const Args&) {
+  const std::vector<std::pair<const char*, std::function<long()>>> calls = {
+      {"getpid", [] { return static_cast<long>(getpid()); }},
+      {"keyctl", [] { return syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* session */, 0); }},
+      {"perf_event_open",
+       [] {
+         perf_event_attr a{};
+         a.size = sizeof a;
+         a.type = PERF_TYPE_SOFTWARE;
+         a.config = PERF_COUNT_SW_TASK_CLOCK;
+         a.disabled = 1;
+         a.exclude_kernel = 1;
+         a.exclude_hv = 1;
+         return close_ok(syscall(SYS_perf_event_open, &a, 0, -1, -1, 0));
+       }},
+      {"unshare", [] { return static_cast<long>(unshare(CLONE_NEWUSER)); }},
+      {"clone", [] { return reap_clone(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)); }},
+      {"clone3",
+       [] {
+         CloneArgs a{};
+         a.flags = CLONE_NEWUSER;
+         a.exit_signal = SIGCHLD;
+         return reap_clone(syscall(SYS_clone3, &a, sizeof a));
+       }},
+      {"setns", [] { return static_cast<long>(setns(-1, CLONE_NEWUSER)); }},
+      {"mount",
+       [] {
+         if (!isolate_mounts()) _exit(kChildSkipped);
+         return static_cast<long>(mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m"));
+       }},
+      {"chroot", [] { return static_cast<long>(chroot("/")); }},
+      {"ptrace", [] { return ptrace(PTRACE_TRACEME, 0, nullptr, nullptr); }},
+      {"socket_packet", [] { return close_ok(socket(AF_PACKET, SOCK_DGRAM, 0)); }},
+      {"socket_unix", [] { return close_ok(socket(AF_UNIX, SOCK_STREAM, 0)); }},
+      {"bpf",
+       [] {
+         bpf_attr a{};
+         a.map_type = BPF_MAP_TYPE_ARRAY;
+         a.key_size = 4;
+         a.value_size = 4;
+         a.max_entries = 1;
+         return close_ok(syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof a));
+       }},
+      // User-mode-only faults are open to unprivileged users, so only a filter says no.
+      {"userfaultfd", [] { return close_ok(syscall(SYS_userfaultfd, O_CLOEXEC | 1)); }},
+      {"personality", [] { return syscall(SYS_personality, PER_BSD); }},
+      {"io_uring_setup",
+       [] {
+         char params[120] = {};  // struct io_uring_params
+         return close_ok(syscall(SYS_io_uring_setup, 1, params));
+       }},
+      {"open_tree", [] { return close_ok(syscall(SYS_open_tree, AT_FDCWD, "/", O_CLOEXEC)); }},
+      {"syslog", [] { return static_cast<long>(klogctl(10 /* SIZE_BUFFER */, nullptr, 0)); }},
+      {"modify_ldt",
+       [] {
+         char buf[16];
+         return syscall(SYS_modify_ldt, 0, buf, sizeof buf);
+       }},
+  };
+  for (const auto& [name, fn] : calls) kv(name, in_child(fn));
+  return 0;
+}
+
+int check_tiocsti(const Args&) {
+  kv("isatty0", isatty(0) ? "1" : "0");
+  char c = 'x';
+  kv("tiocsti", result(ioctl(0, TIOCSTI, &c)));
+  // The kernel reads the request as 32 bits; a filter comparing 64 would miss this one.
+  kv("tiocsti_high", result(syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c)));
+  char sub = 6;  // TIOCL_GETSHIFTSTATE: a read-only subcommand
+  kv("tioclinux", result(ioctl(0, TIOCLINUX, &sub)));
+  return 0;
+}
+
+int check_write(const Args& a) {
+  int fd = open(a[0].c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return report("write", errno_name(errno));
+  const char line[] = "cloister-probe\n";
+  kv("write", result(write(fd, line, sizeof line - 1)));
+  close(fd);
+  return 0;
+}
+
+int check_remount_rw(const Args& a) {
+  const std::string path = a[0];
+  kv("remount", in_child([&] {
+       if (!isolate_mounts()) _exit(kChildSkipped);
+       return static_cast<long>(
+           mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr));
+     }));
+  kv("mount_setattr", in_child([&] {
+       if (!isolate_mounts()) _exit(kChildSkipped);
+       MountAttr attr{};
+       attr.attr_clr = kMountAttrRdonly;
+       return syscall(SYS_mount_setattr, AT_FDCWD, path.c_str(), 0, &attr, sizeof attr);
+     }));
+  struct statvfs sv {};
+  kv("ro_after",
+     statvfs(path.c_str(), &sv) == 0 ? ((sv.f_flag & ST_RDONLY) ? "1" : "0") : errno_name(errno));
+  return 0;
+}
+
+int check_stat(const Args& a) {
+  for (const auto& p : a) {
+    struct stat st {};
+    if (lstat(p.c_str(), &st) != 0) {
+      kv(p, errno == ENOENT ? "missing" : errno_name(errno));
+      continue;
+    }
+    const char* t = S_ISDIR(st.st_mode)    ? "dir"
+                    : S_ISREG(st.st_mode)  ? "file"
+                    : S_ISLNK(st.st_mode)  ? "symlink"
+                    : S_ISCHR(st.st_mode)  ? "chr"
+                    : S_ISBLK(st.st_mode)  ? "blk"
+                    : S_ISFIFO(st.st_mode) ? "fifo"
+                    : S_ISSOCK(st.st_mode) ? "sock"
+                                           : "other";
+    kv(p, t);
+  }
+  return 0;
+}
+
+int check_mount_flags(const Args& a) {
+  for (const auto& p : a) {
+    struct statvfs sv {};
+    if (statvfs(p.c_str(), &sv) != 0) {
+      kv(p, errno == ENOENT ? "missing" : errno_name(errno));
+      continue;
+    }
+    std::vector<std::string> f = {(sv.f_flag & ST_RDONLY) ? "ro" : "rw"};
+    if (sv.f_flag & ST_NOSUID) f.push_back("nosuid");
+    if (sv.f_flag & ST_NODEV) f.push_back("nodev");
+    if (sv.f_flag & ST_NOEXEC) f.push_back("noexec");
+    kv(p, join(f));
+  }
+  return 0;
+}
+
+int check_ls(const Args& a) {
+  int err;
+  auto entries = dir_entries(a[0], err);
+  if (err != 0) return report("ls", errno_name(err));
+  kv("count", std::to_string(entries.size()));
+  kv("entries", join(entries));
+  return 0;
+}
+
+int check_shm(const Args& a) {
+  long id;
+  if (!parse_long(a[0], id)) return kExitUsage;
+  void* p = shmat(static_cast<int>(id), nullptr, SHM_RDONLY);
+  kv("shmat", p == reinterpret_cast<void*>(-1) ? errno_name(errno) : "ok");
+  if (p != reinterpret_cast<void*>(-1)) shmdt(p);
+  shmid_ds ds{};
+  kv("shmctl", result(shmctl(static_cast<int>(id), IPC_STAT, &ds)));
+  return 0;
+}
+
+int check_shm_list(const Args&) {
+  int err;
+  std::string s = read_file("/proc/sysvipc/shm", err);
+  if (err != 0) return report("shm_list", errno_name(err));
+  long lines = std::count(s.begin(), s.end(), '\n');
+  kv("count", std::to_string(std::max(lines - 1, 0L)));  // minus the header line
+  return 0;
+}
+
+// connect() with a deadline, so a silently dropping firewall cannot hang a test.
+std::string connect_with_timeout(int fd, const sockaddr* sa, socklen_t len) {
+  if (connect(fd, sa, len) == 0) return "ok";
+  if (errno != EINPROGRESS) return errno_name(errno);
+  pollfd pfd{fd, POLLOUT, 0};
+  if (poll(&pfd, 1, 5000) == 0) return "ETIMEDOUT";
+  int err = 0;
+  socklen_t l = sizeof err;
+  getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l);
+  return err == 0 ? "ok" : errno_name(err);
+}
+
+int check_tcp_connect(const Args& a) {
+  long port;
+  if (!parse_long(a[1], port) || port <= 0 || port > 65535) return kExitUsage;
+  std::string host = a[0] == "localhost" ? "127.0.0.1" : a[0];
+  sockaddr_storage ss{};
+  socklen_t len;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  // Numeric addresses only: name resolution in a static binary would need NSS modules.
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    len = sizeof *v6;
+  } else {
+    std::fprintf(stderr, "cloister-probe: tcp-connect takes a numeric address\n");
+    return kExitUsage;
+  }
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return report("connect", errno_name(errno));
+  kv("connect", connect_with_timeout(fd, reinterpret_cast<sockaddr*>(&ss), len));
+  close(fd);
+  return 0;
+}
+
+int unix_connect(const std::string& name, bool abstract) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::size_t off = abstract ? 1 : 0;
+  if (name.size() + off >= sizeof sa.sun_path) return kExitUsage;
+  std::memcpy(sa.sun_path + off, name.data(), name.size());
+  auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + off + name.size() +
+                                    (abstract ? 0 : 1));
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return report("connect", errno_name(errno));
+  kv("connect", connect_with_timeout(fd, reinterpret_cast<sockaddr*>(&sa), len));
+  close(fd);
+  return 0;
+}
+
+int check_abstract_connect(const Args& a) { return unix_connect(a[0], true); }
+int check_unix_connect(const Args& a) { return unix_connect(a[0], false); }
+
+int check_env(const Args& a) {
+  if (a.empty()) {
+    for (char** e = environ; *e != nullptr; ++e) std::printf("%s\n", *e);
+    return 0;
+  }
+  for (const auto& n : a) {
+    const char* v = std::getenv(n.c_str());
+    kv(n, v != nullptr ? v : "<unset>");
+  }
+  return 0;
+}
+
+int check_fds(const Args&) {
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return report("fds", errno_name(errno));
+  std::vector<long> fds;
+  while (dirent* e = readdir(d)) {
+    long n;
+    if (parse_long(e->d_name, n) && n != dirfd(d)) fds.push_back(n);
+  }
+  std::sort(fds.begin(), fds.end());
+  std::vector<std::string> s;
+  for (long fd : fds) {
+    s.push_back(std::to_string(fd));
+    char target[4096];
+    std::string link = "/proc/self/fd/" + std::to_string(fd);
+    ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+    kv("fd." + std::to_string(fd),
+       n < 0 ? errno_name(errno) : std::string(target, static_cast<std::size_t>(n)));
+  }
+  closedir(d);
+  kv("fds", join(s));
+  kv("count", std::to_string(fds.size()));
+  return 0;
+}
+
+int check_exit(const Args& a) {
+  long n;
+  if (!parse_long(a[0], n) || n < 0 || n > 255) return kExitUsage;
+  std::fflush(stdout);
+  std::exit(static_cast<int>(n));
+}
+
+int check_kill_self(const Args& a) {
+  int sig = parse_signal(a[0]);
+  if (sig < 0) return kExitUsage;
+  std::fflush(stdout);
+  std::signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  raise(sig);
+  kv("survived", signal_name(sig));  // default action is to ignore (e.g. SIGCHLD, SIGWINCH)
+  return 0;
+}
+
+void ignore_signal(int) {}
+
+int check_wait_signal(const Args& a) {
+  long timeout;
+  if (!parse_long(a[0], timeout) || timeout < 0) return kExitUsage;
+  // A handler first (an ignored signal is dropped even while blocked), then block and wait
+  // synchronously, so a signal sent right after "ready" cannot be lost.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) {
+    struct sigaction sa {};
+    sa.sa_handler = ignore_signal;
+    sigaction(sig, &sa, nullptr);
+    sigaddset(&set, sig);
+  }
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  kv("ready", "1");
+  std::fflush(stdout);
+  timespec ts{timeout, 0};
+  siginfo_t info{};
+  int sig;
+  while ((sig = sigtimedwait(&set, &info, &ts)) < 0 && errno == EINTR) {
+  }
+  if (sig < 0) return kExitTimeout;
+  kv("signal", signal_name(sig));
+  kv("sender_pid", std::to_string(info.si_pid));
+  return 0;
+}
+
+std::string cmdline_of(const std::string& pid) {
+  int err;
+  std::string s = read_file("/proc/" + pid + "/cmdline", err);
+  if (err != 0) return errno_name(err);
+  while (!s.empty() && s.back() == '\0') s.pop_back();
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
+}
+
+int check_ppid_chain(const Args&) {
+  kv("pid", std::to_string(getpid()));
+  kv("ppid", std::to_string(getppid()));
+  kv("pid1_cmdline", cmdline_of("1"));
+  kv("ppid_cmdline", cmdline_of(std::to_string(getppid())));
+  return 0;
+}
+
+int check_ns(const Args&) {
+  for (const char* ns : {"user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"}) {
+    char buf[128];
+    ssize_t n = readlink(("/proc/self/ns/" + std::string(ns)).c_str(), buf, sizeof buf - 1);
+    kv(ns, n < 0 ? errno_name(errno) : std::string(buf, static_cast<std::size_t>(n)));
+  }
+  return 0;
+}
+
+int check_rlimits(const Args&) {
+  auto show = [](const char* name, int res) {
+    rlimit r{};
+    auto v = [](rlim_t x) {
+      return x == RLIM_INFINITY ? std::string("unlimited") : std::to_string(x);
+    };
+    kv(name, getrlimit(res, &r) == 0 ? v(r.rlim_cur) + "/" + v(r.rlim_max) : errno_name(errno));
+  };
+  show("nofile", RLIMIT_NOFILE);
+  show("nproc", RLIMIT_NPROC);
+  show("core", RLIMIT_CORE);
+  return 0;
+}
+
+int check_cwd(const Args&) {
+  char buf[4096];
+  kv("cwd", getcwd(buf, sizeof buf) != nullptr ? buf : errno_name(errno));
+  return 0;
+}
+
+struct Check {
+  const char* name;
+  std::size_t min_args;
+  std::size_t max_args;
+  const char* usage;
+  int (*run)(const Args&);
+};
+
+constexpr std::size_t kMany = 1000;
+const Check kChecks[] = {
+    {"ids", 0, 0, "uid gid euid egid groups pid ppid", check_ids},
+    {"status", 0, 0, "Cap*, NoNewPrivs, Seccomp, Seccomp_filters from /proc/self/status",
+     check_status},
+    {"hostname", 0, 0, "hostname", check_hostname},
+    {"netifs", 0, 0, "IFNAME=UP|DOWN per interface, count", check_netifs},
+    {"pids", 0, 0, "pids=1,2,... (numeric /proc entries), count", check_pids},
+    {"syscalls", 0, 0,
+     "NAME=ok|ERRNO|SIGNAME|skipped, each call in its own child:\n"
+     "                   getpid keyctl perf_event_open unshare clone clone3 (the last three\n"
+     "                   with CLONE_NEWUSER) setns mount (tmpfs on /tmp) chroot ptrace\n"
+     "                   (TRACEME) socket_packet socket_unix bpf userfaultfd personality\n"
+     "                   (PER_BSD) io_uring_setup open_tree syslog modify_ldt",
+     check_syscalls},
+    {"tiocsti", 0, 0, "isatty0, tiocsti, tiocsti_high, tioclinux on fd 0", check_tiocsti},
+    {"write", 1, 1, "PATH: write=ok|ERRNO (create or append a line)", check_write},
+    {"remount-rw", 1, 1, "PATH: remount, mount_setattr (clear RDONLY), ro_after", check_remount_rw},
+    {"stat", 1, kMany, "PATH...: PATH=missing|dir|file|symlink|chr|blk|fifo|sock|ERRNO",
+     check_stat},
+    {"mount-flags", 1, kMany, "PATH...: PATH=ro|rw[,nosuid][,nodev][,noexec]", check_mount_flags},
+    {"ls", 1, 1, "DIR: count, entries", check_ls},
+    {"shm", 1, 1, "ID: shmat, shmctl", check_shm},
+    {"shm-list", 0, 0, "count of /proc/sysvipc/shm segments", check_shm_list},
+    {"tcp-connect", 2, 2, "ADDR PORT (numeric or localhost): connect", check_tcp_connect},
+    {"abstract-connect", 1, 1, "NAME: connect to the abstract unix socket @NAME",
+     check_abstract_connect},
+    {"unix-connect", 1, 1, "PATH: connect to a filesystem unix socket", check_unix_connect},
+    {"env", 0, kMany, "[NAME...]: NAME=value|<unset>, or the whole environment", check_env},
+    {"fds", 0, 0, "fd.N=target per open fd, fds, count", check_fds},
+    {"exit", 1, 1, "N: exit with status N", check_exit},
+    {"kill-self", 1, 1, "SIG: raise SIG with its default action", check_kill_self},
+    {"wait-signal", 1, 1, "TIMEOUT_S: ready=1, then signal=SIGNAME sender_pid=N; exit 3 on timeout",
+     check_wait_signal},
+    {"ppid-chain", 0, 0, "pid, ppid, pid1_cmdline, ppid_cmdline", check_ppid_chain},
+    {"ns", 0, 0, "namespace ids from /proc/self/ns", check_ns},
+    {"rlimits", 0, 0, "nofile, nproc, core as soft/hard", check_rlimits},
+    {"cwd", 0, 0, "cwd", check_cwd},
+};
+
+int usage(std::FILE* out, int status) {
+  std::fprintf(out, "usage: cloister-probe CHECK [ARG...]\nprints key=value lines; checks:\n");
+  for (const Check& c : kChecks) std::fprintf(out, "  %-16s %s\n", c.name, c.usage);
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage(stderr, kExitUsage);
+  const std::string name = argv[1];
+  if (name == "help" || name == "--help") return usage(stdout, 0);
+  Args args(argv + 2, argv + argc);
+  for (const Check& c : kChecks) {
+    if (name != c.name) continue;
+    if (args.size() < c.min_args || args.size() > c.max_args) {
+      std::fprintf(stderr, "cloister-probe: %s %s\n", c.name, c.usage);
+      return kExitUsage;
+    }
+    int rc = c.run(args);
+    std::fflush(stdout);
+    if (rc == kExitUsage) std::fprintf(stderr, "cloister-probe: %s %s\n", c.name, c.usage);
+    return rc;
+  }
+  std::fprintf(stderr, "cloister-probe: unknown check \"%s\"\n", name.c_str());
+  return usage(stderr, kExitUsage);
+}

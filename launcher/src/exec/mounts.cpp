@@ -1,0 +1,259 @@
+// One MountOp under /newroot. Every mount is made detached (open_tree or fsmount), given its
+// flags while detached, and attached onto an fd of its mount point: no path is resolved twice.
+#include "exec/mounts.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <initializer_list>
+#include <utility>
+
+#include "exec/paths.hpp"
+#include "exec/syscalls.hpp"
+#include "sys/error.hpp"
+#include "sys/log.hpp"
+
+namespace cloister::exec {
+namespace {
+
+using plan::MountKind;
+using plan::MountOp;
+
+// proc entries that would let the sandbox change the host kernel (sysctls, sysrq, IRQ
+// affinity, PCI config): covered read-only, as bubblewrap does.
+constexpr const char* kProcReadOnly[] = {"sys", "sysrq-trigger", "irq", "bus"};
+
+// Opens the current top of /newroot: a plan may mount over "/" itself, so an fd taken once
+// would point below that mount.
+UniqueFd open_newroot() {
+  UniqueFd fd(::open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw SysError("opening /newroot", errno);
+  return fd;
+}
+
+// Adds `attrs` to every mount of a detached tree. mount_setattr only sets bits: it never
+// clears the nosuid/nodev/noexec/ro that the kernel locked on mounts inherited from the host
+// (a remount that forgets them fails with EPERM in a user namespace), and AT_RECURSIVE covers
+// all submounts in one call, with no mountinfo parsing.
+void set_attrs(int tree, std::uint64_t attrs, const std::string& what) {
+  sys::MountAttr attr;
+  attr.attr_set = attrs;
+  check_mount_api(sys::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attr), what);
+}
+
+void attach(int tree, int target, const std::string& what) {
+  check_mount_api(
+      sys::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+      what);
+}
+
+UniqueFd clone_tree(int fd, const std::string& what) {
+  int tree =
+      sys::open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  check_mount_api(tree, what);
+  return UniqueFd(tree);
+}
+
+// A new filesystem instance as a detached mount. Options are (key, value) pairs; a null value
+// is a flag. On failure the kernel's own explanation is read back from the context fd.
+UniqueFd fresh_fs(const char* type,
+                  std::initializer_list<std::pair<const char*, const char*>> options,
+                  unsigned attrs) {
+  std::string what = std::string("creating a ") + type + " instance";
+  int fd = sys::fsopen(type, FSOPEN_CLOEXEC);
+  check_mount_api(fd, what);
+  UniqueFd fs(fd);
+  auto fail_with_log = [&](int err) {
+    char buf[256];
+    ssize_t n = ::read(fs.get(), buf, sizeof buf - 1);
+    if (n > 2) what += " (" + std::string(buf + 2, static_cast<size_t>(n - 2)) + ")";
+    throw SysError(what, err);
+  };
+  for (const auto& [key, value] : options) {
+    int rc = value ? sys::fsconfig(fs.get(), sys::kFsconfigSetString, key, value, 0)
+                   : sys::fsconfig(fs.get(), sys::kFsconfigSetFlag, key, nullptr, 0);
+    if (rc == -1) fail_with_log(errno);
+  }
+  if (sys::fsconfig(fs.get(), sys::kFsconfigCmdCreate, nullptr, nullptr, 0) == -1)
+    fail_with_log(errno);
+  int mnt = sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs);
+  if (mnt == -1) fail_with_log(errno);
+  return UniqueFd(mnt);
+}
+
+void bind(NewRoot& root, int newroot, const MountOp& op) {
+  const std::string what = "binding " + op.source;
+  // The planner realpath'd the source; refusing symlinks now means one swapped in since then
+  // cannot redirect the grant to some other host path.
+  std::string rel = op.source == "/" ? "." : op.source.substr(1);
+  int fd = sys::openat2(root.oldroot.get(), rel.c_str(), O_PATH | O_CLOEXEC,
+                        RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  if (fd == -1 && errno == ELOOP)
+    throw SysError(what + " (a symlink appeared on the path since the plan was made)", ELOOP);
+  check_mount_api(fd, what);
+  UniqueFd source(fd);
+  struct stat st {};
+  check_sys(::fstat(source.get(), &st), what);
+  if (S_ISDIR(st.st_mode) != op.source_is_dir)
+    throw SysError(what + " (it changed type since the plan was made)",
+                   op.source_is_dir ? ENOTDIR : EISDIR);
+
+  UniqueFd tree = clone_tree(source.get(), what);
+  set_attrs(tree.get(),
+            MOUNT_ATTR_NOSUID | (op.devices ? 0 : MOUNT_ATTR_NODEV) |
+                (op.read_only ? MOUNT_ATTR_RDONLY : 0),
+            what);
+  UniqueFd target = make_mount_point(newroot, op.target, op.source_is_dir);
+  attach(tree.get(), target.get(), what + " on " + op.target);
+  log::debug("mount: bind %s -> %s (%s%s)", op.source.c_str(), op.target.c_str(),
+             op.read_only ? "ro" : "rw", op.devices ? ", devices" : "");
+}
+
+void tmpfs(int newroot, const MountOp& op) {
+  std::string mode = octal(op.mode);
+  UniqueFd mnt =
+      fresh_fs("tmpfs", {{"mode", mode.c_str()}},
+               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (op.read_only ? MOUNT_ATTR_RDONLY : 0));
+  attach(mnt.get(), make_mount_point(newroot, op.target, true).get(), "mounting the tmpfs");
+  log::debug("mount: tmpfs %s (mode %s%s)", op.target.c_str(), mode.c_str(),
+             op.read_only ? ", ro" : "");
+}
+
+void proc(int newroot, const MountOp& op) {
+  // The kernel only allows this because the host's /proc is still fully visible at /oldroot
+  // (mount_too_revealing); and the flags must be at least those locked on it.
+  UniqueFd mnt = fresh_fs("proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  attach(mnt.get(), make_mount_point(newroot, op.target, true).get(), "mounting proc");
+  // After move_mount the fsmount fd is the attached proc's root: cover its entries in place.
+  for (const char* name : kProcReadOnly) {
+    UniqueFd entry(::openat(mnt.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!entry) {
+      if (errno == ENOENT) continue;
+      throw SysError(op.target + "/" + name, errno);
+    }
+    std::string what = "covering " + op.target + "/" + name + " read-only";
+    UniqueFd tree = clone_tree(entry.get(), what);
+    set_attrs(tree.get(),
+              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, what);
+    attach(tree.get(), entry.get(), what);
+  }
+  log::debug("mount: proc %s (sys, sysrq-trigger, irq, bus read-only)", op.target.c_str());
+}
+
+void devpts(int newroot, const MountOp& op) {
+  // Only the caller's own ids are mapped, and that is enough: since Linux 4.9/4.10 devpts
+  // creates ptmx with the mounter's fsuid/fsgid. Older kernels wanted uid and gid 0 mapped
+  // (EINVAL otherwise), which is why bubblewrap maps 0 and then nests a second user namespace.
+  // No gid=5 (tty) either: that group is not mapped here and the option would be refused.
+  UniqueFd mnt =
+      fresh_fs("devpts", {{"newinstance", nullptr}, {"ptmxmode", "0666"}, {"mode", "620"}},
+               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  attach(mnt.get(), make_mount_point(newroot, op.target, true).get(), "mounting devpts");
+  log::debug("mount: devpts %s", op.target.c_str());
+}
+
+void make_dir(int newroot, const MountOp& op) {
+  ParentDir parent = open_parent(newroot, op.target, /*create=*/true);
+  if (parent.name.empty()) return;  // "/" exists
+  if (::mkdirat(parent.dir.get(), parent.name.c_str(), op.mode) == 0) {
+    log::debug("mount: dir %s (mode %s)", op.target.c_str(), octal(op.mode).c_str());
+    return;
+  }
+  if (errno != EEXIST) throw SysError("creating directory " + op.target, errno);
+  open_beneath(newroot, op.target, O_DIRECTORY);  // exists: must be a real directory
+  log::debug("mount: dir %s exists, mode kept", op.target.c_str());
+}
+
+void make_symlink(int newroot, const MountOp& op) {
+  ParentDir parent = open_parent(newroot, op.target, /*create=*/true);
+  if (::symlinkat(op.source.c_str(), parent.dir.get(), parent.name.c_str()) == -1) {
+    int err = errno;
+    char buf[4096];
+    ssize_t n = ::readlinkat(parent.dir.get(), parent.name.c_str(), buf, sizeof buf);
+    if (err != EEXIST || n < 0 || std::string(buf, static_cast<size_t>(n)) != op.source)
+      throw SysError("creating symlink " + op.target + " -> " + op.source, err);
+  }
+  log::debug("mount: symlink %s -> %s", op.target.c_str(), op.source.c_str());
+}
+
+void make_file(int newroot, const MountOp& op) {
+  ParentDir parent = open_parent(newroot, op.target, /*create=*/true);
+  UniqueFd fd(::openat(parent.dir.get(), parent.name.c_str(),
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op.mode));
+  if (!fd) throw SysError("creating file " + op.target, errno);
+  size_t done = 0;
+  while (done < op.source.size()) {
+    ssize_t n = ::write(fd.get(), op.source.data() + done, op.source.size() - done);
+    if (n == -1 && errno == EINTR) continue;
+    if (n == -1) throw SysError("writing " + op.target, errno);
+    done += static_cast<size_t>(n);
+  }
+  log::debug("mount: file %s (mode %s, %zu bytes)", op.target.c_str(), octal(op.mode).c_str(),
+             op.source.size());
+}
+
+void hide(NewRoot& root, int newroot, const MountOp& op) {
+  UniqueFd target;
+  try {
+    target = open_beneath(newroot, op.target);
+  } catch (const SysError& e) {
+    if (e.err() != ENOENT && e.err() != ENOTDIR) throw;  // a symlink: refuse, do not guess
+    log::debug("mount: hide %s skipped: not in the sandbox", op.target.c_str());
+    return;
+  }
+  struct stat st {};
+  check_sys(::fstat(target.get(), &st), "inspecting " + op.target);
+  constexpr unsigned kLocked =
+      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  // What is there now decides the cover; the host's type (source_is_dir) is only the plan's
+  // guess, and a dir cannot be mounted over a file or the reverse.
+  if (S_ISDIR(st.st_mode)) {
+    UniqueFd mnt = fresh_fs("tmpfs", {{"mode", "0000"}}, kLocked);
+    attach(mnt.get(), target.get(), "covering " + op.target);
+  } else {
+    if (!root.empty_file) {
+      // On the base tmpfs, which is detached at the end: the binds keep the inode alive.
+      root.empty_file = UniqueFd(
+          ::open("/.cloister-empty", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0));
+      if (!root.empty_file) throw SysError("creating an empty file to hide with", errno);
+    }
+    UniqueFd tree = clone_tree(root.empty_file.get(), "hiding " + op.target);
+    set_attrs(tree.get(), kLocked, "hiding " + op.target);
+    attach(tree.get(), target.get(), "covering " + op.target);
+  }
+  log::debug("mount: hide %s (%s)", op.target.c_str(), S_ISDIR(st.st_mode) ? "dir" : "file");
+}
+
+}  // namespace
+
+void apply_mount(NewRoot& root, const MountOp& op) {
+  UniqueFd newroot = open_newroot();
+  switch (op.kind) {
+    case MountKind::Bind: return bind(root, newroot.get(), op);
+    case MountKind::Tmpfs: return tmpfs(newroot.get(), op);
+    case MountKind::Proc: return proc(newroot.get(), op);
+    case MountKind::Devpts: return devpts(newroot.get(), op);
+    case MountKind::Dir: return make_dir(newroot.get(), op);
+    case MountKind::Symlink: return make_symlink(newroot.get(), op);
+    case MountKind::File: return make_file(newroot.get(), op);
+    case MountKind::Hide: return hide(root, newroot.get(), op);
+  }
+  throw Error("unknown mount kind for " + op.target);
+}
+
+std::string describe_step(const MountOp& op) {
+  switch (op.kind) {
+    case MountKind::Bind:
+      return "mounting " + op.target + (op.read_only ? " read-only" : " read-write");
+    case MountKind::Tmpfs: return "mounting a tmpfs on " + op.target;
+    case MountKind::Proc: return "mounting proc on " + op.target;
+    case MountKind::Devpts: return "mounting devpts on " + op.target;
+    case MountKind::Dir: return "creating directory " + op.target;
+    case MountKind::Symlink: return "creating symlink " + op.target;
+    case MountKind::File: return "creating file " + op.target;
+    case MountKind::Hide: return "hiding " + op.target;
+  }
+  return "mounting " + op.target;
+}
+
+}  // namespace cloister::exec

@@ -1,0 +1,177 @@
+// The launcher's side: clone the sandbox's pid 1, say go, pass signals on, wait, report.
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "exec/child.hpp"
+#include "exec/report.hpp"
+#include "exec/run.hpp"
+#include "exec/signals.hpp"
+#include "exec/syscalls.hpp"
+#include "sys/error.hpp"
+#include "sys/log.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace cloister::exec {
+namespace {
+
+unsigned long clone_flags(const plan::Namespaces& ns) {
+  // User, mount and pid namespaces are not optional: the user namespace is where our
+  // privilege comes from, pivot_root needs a mount namespace of our own, and a pid namespace
+  // is what lets the kernel kill every sandboxed process when pid 1 dies.
+  // CLONE_NEWTIME is never here: clone() would put pid 1 itself in the new time namespace
+  // before its offsets could be set; pid 1 unshares it for the app instead.
+  unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID;
+  if (ns.uts) flags |= CLONE_NEWUTS;
+  if (ns.cgroup) flags |= CLONE_NEWCGROUP;
+  if (ns.ipc) flags |= CLONE_NEWIPC;
+  if (ns.net) flags |= CLONE_NEWNET;
+  return flags;
+}
+
+std::string explain_clone_error(int err) {
+  switch (err) {
+    case EPERM:
+      return "unprivileged user namespaces are disabled: sysctl "
+             "kernel.unprivileged_userns_clone / user.max_user_namespaces, or an AppArmor/SELinux "
+             "policy (or cloister runs in a chroot)";
+    case ENOSPC:
+    case EUSERS:
+      return "user namespace limit reached: user.max_user_namespaces (or another "
+             "user.max_*_namespaces sysctl)";
+    case EINVAL:
+      return "this kernel has no user namespaces (CONFIG_USER_NS) or lacks a namespace type "
+             "cloister uses";
+    default: return std::strerror(err);
+  }
+}
+
+void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
+  int fds[2];
+  check_sys(::pipe2(fds, O_CLOEXEC), "creating a pipe");
+  read_end.reset(fds[0]);
+  write_end.reset(fds[1]);
+}
+
+// One byte to the child. SIGPIPE stays blocked around the write: a child already dead must
+// not take the launcher down with it (we learn of its death from the pidfd instead).
+void say_go(int fd) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::sigprocmask(SIG_BLOCK, &pipe_only, &old);
+  char go = 'g';
+  if (::write(fd, &go, 1) == -1 && errno == EPIPE) {
+    timespec zero{};
+    ::sigtimedwait(&pipe_only, nullptr, &zero);  // discard the SIGPIPE just raised
+  }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+}
+
+// Waits for pid 1 to exit, forwarding signals meanwhile; returns its wait status. The first
+// failure record that arrives is kept in `record`.
+int supervise(pid_t child, int sigfd, int report, FailureRecord& record, bool& have_record) {
+  UniqueFd pidfd(sys::pidfd_open(child));  // -1 before Linux 5.3: SIGCHLD alone then
+  bool report_open = true;
+  while (true) {
+    pollfd fds[3] = {
+        {sigfd, POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {report_open ? report : -1, POLLIN, 0}};
+    if (::poll(fds, 3, -1) == -1) {
+      if (errno == EINTR) continue;
+      throw SysError("waiting for the sandbox", errno);
+    }
+    if (fds[2].revents) {
+      FailureRecord r{};
+      ReadResult got = read_failure(report, r);
+      if (got == ReadResult::Record && !have_record) {
+        record = r;
+        have_record = true;
+      }
+      if (got == ReadResult::Closed) report_open = false;  // EOF: the app exec'd (or all died)
+    }
+    bool maybe_exited = fds[1].revents != 0;
+    signalfd_siginfo si{};
+    while (::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      int sig = static_cast<int>(si.ssi_signo);
+      if (sig == SIGCHLD) {
+        maybe_exited = true;
+      } else if (sent_by_process(si.ssi_code)) {
+        log::debug("signal: passing SIG%s on to the sandbox", ::sigabbrev_np(sig));
+        ::kill(child, sig);
+      }
+    }
+    if (maybe_exited) {
+      int status = 0;
+      pid_t r = ::waitpid(child, &status, WNOHANG);
+      if (r == child) return status;
+      if (r == -1 && errno != EINTR) throw SysError("waiting for the sandbox", errno);
+    }
+  }
+}
+
+}  // namespace
+
+int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
+  try {
+    // Blocked before the clone so none is lost, and inherited blocked by pid 1, which waits for
+    // them with sigwaitinfo. They stay blocked when run() returns: the caller is about to exit
+    // with the app's status, and a late Ctrl-C must not turn that into a death by SIGINT.
+    const sigset_t watched = watched_signals();
+    check_sys(::sigprocmask(SIG_BLOCK, &watched, nullptr), "blocking signals");
+    UniqueFd sigfd(::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sigfd) throw SysError("creating a signalfd", errno);
+    UniqueFd go_read, go_write, report_read, report_write;
+    make_pipe(go_read, go_write);
+    make_pipe(report_read, report_write);
+
+    const unsigned long flags = clone_flags(plan.ns);
+    // A fork-like raw clone (glibc's clone() wants a new stack and a function): it returns
+    // twice, like fork, but without fork's atfork handlers, so glibc does not reset its
+    // internal locks in the child. Safe because the launcher is single-threaded here: no lock
+    // can be held by a thread that the child does not have.
+    long pid = ::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid == -1) {
+      log::error("creating the sandbox namespaces: %s", explain_clone_error(errno).c_str());
+      return kExitSetupFailed;
+    }
+    if (pid == 0)
+      child_main(plan, bpf,
+                 ChildPipes{go_read.get(), go_write.get(), report_read.get(), report_write.get()});
+
+    const auto child = static_cast<pid_t>(pid);
+    log::debug("clone: sandbox pid 1 is %d here (flags %#lx)", child, flags);
+    go_read.reset();
+    report_write.reset();
+    check_sys(::fcntl(report_read.get(), F_SETFL, O_NONBLOCK), "setting up the report pipe");
+    say_go(go_write.get());
+    go_write.reset();
+
+    FailureRecord record{};
+    bool have_record = false;
+    int status = supervise(child, sigfd.get(), report_read.get(), record, have_record);
+    // pid 1 reaps the app before it exits, so a record from either is in the pipe by now.
+    FailureRecord late{};
+    if (!have_record && read_failure(report_read.get(), late) == ReadResult::Record) {
+      record = late;
+      have_record = true;
+    }
+    if (have_record) {
+      log::error("%s: %s", record.step, record.message);
+      return record.exit_code;
+    }
+    return exit_status_of(status);
+  } catch (const SysError& e) {
+    log::error("%s", e.what());
+    return kExitSetupFailed;
+  }
+}
+
+}  // namespace cloister::exec

@@ -1,0 +1,44 @@
+// The child's setup steps, one small function each; child.cpp calls them in order. Each one
+// throws (SysError or Error) on failure and logs one debug line when it succeeds.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <vector>
+
+#include "plan/plan.hpp"
+
+namespace cloister::exec {
+
+// userns.cpp: uid_map, setgroups=deny, gid_map of our own new user namespace.
+void write_id_maps(const plan::SandboxPlan& plan);
+
+// process.cpp
+void set_hostname(const std::string& hostname);
+void enter_time_namespace();  // only the *next* child (the app) will be in it
+void apply_rlimits(const std::vector<plan::Rlimit>& rlimits);
+void change_dir(const std::string& cwd);
+
+// net.cpp: bring `lo` up in the new network namespace, with 127.0.0.1 on it.
+void bring_up_loopback();
+
+// fds.cpp
+void mark_fds_cloexec();                  // every fd >= 3 closes at exec
+void close_fds_from(int first) noexcept;  // for pid 1, which never execs
+
+// caps.cpp: securebits, no_new_privs, every capability in every set dropped.
+void drop_privileges();
+
+// seccomp_load.cpp: the last setup step. An empty program loads nothing.
+void load_seccomp(const std::vector<sock_filter>& bpf);
+
+// app.cpp: pid 2. Execs plan.argv with plan.env, looking argv[0] up in the plan's PATH; on
+// failure writes a record (126 or 127) to `report_fd` and exits.
+[[noreturn]] void exec_app(const plan::SandboxPlan& plan, int report_fd) noexcept;
+
+// reaper.cpp: pid 1 after the fork. Forwards signals to `app`, reaps every process of the
+// sandbox, exits with the app's status when the last one is gone.
+[[noreturn]] void run_reaper(pid_t app) noexcept;
+
+}  // namespace cloister::exec

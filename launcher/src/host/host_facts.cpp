@@ -1,0 +1,138 @@
+// Reading the host, once. Only queries here (getuid, getpwuid_r, stat, realpath): nothing the
+// launcher learns about the host may change it.
+#include "host/host_facts.hpp"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "sys/unique_fd.hpp"
+
+extern char** environ;
+
+namespace cloister::host {
+namespace {
+
+FileType type_of(mode_t mode) {
+  if (S_ISDIR(mode)) return FileType::Directory;
+  if (S_ISREG(mode)) return FileType::Regular;
+  if (S_ISLNK(mode)) return FileType::Symlink;
+  if (S_ISCHR(mode)) return FileType::CharDevice;
+  if (S_ISSOCK(mode)) return FileType::Socket;
+  return FileType::Other;
+}
+
+// The passwd entry's name and home; empty strings when there is none (e.g. a uid with no
+// entry in a container) — the caller falls back to the environment.
+void read_passwd(uid_t uid, std::string& name, std::string& dir) {
+  long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(hint > 0 ? static_cast<std::size_t>(hint) : 16384);
+  for (;;) {
+    struct passwd pw {};
+    struct passwd* result = nullptr;
+    int rc = ::getpwuid_r(uid, &pw, buf.data(), buf.size(), &result);
+    if (rc == ERANGE && buf.size() < (1u << 20)) {
+      buf.resize(buf.size() * 2);
+      continue;
+    }
+    if (rc == 0 && result != nullptr) {
+      name = pw.pw_name != nullptr ? pw.pw_name : "";
+      dir = pw.pw_dir != nullptr ? pw.pw_dir : "";
+    }
+    return;
+  }
+}
+
+std::string current_dir() {
+  std::vector<char> buf(PATH_MAX);
+  for (;;) {
+    if (::getcwd(buf.data(), buf.size()) != nullptr) return buf.data();
+    if (errno != ERANGE || buf.size() >= (1u << 20)) return "";  // e.g. the cwd was deleted
+    buf.resize(buf.size() * 2);
+  }
+}
+
+// user-dirs.dirs, or "" when it is missing or not a small regular file.
+std::string read_small_file(const std::string& path) {
+  // O_NONBLOCK so a FIFO put there cannot stall the launcher; it is rejected below.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || text.size() > (64u << 10)) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace
+
+const PathFact& HostFacts::path(const std::string& p) const {
+  static const PathFact kMissing{};
+  auto it = paths.find(p);
+  return it != paths.end() ? it->second : kMissing;
+}
+
+HostFacts gather() {
+  HostFacts facts;
+  facts.uid = ::getuid();
+  facts.gid = ::getgid();
+
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string entry(*e);
+    std::size_t eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    // emplace keeps the first of duplicate names, which is the one getenv() returns.
+    facts.env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+
+  std::string pw_name, pw_dir;
+  read_passwd(facts.uid, pw_name, pw_dir);
+  if (!pw_name.empty()) {
+    facts.user = pw_name;
+  } else if (auto it = facts.env.find("USER"); it != facts.env.end()) {
+    facts.user = it->second;
+  }
+  if (auto it = facts.env.find("HOME");
+      it != facts.env.end() && !it->second.empty() && it->second[0] == '/') {
+    facts.home = it->second;
+  } else {
+    facts.home = pw_dir;
+  }
+
+  facts.cwd = current_dir();
+  facts.stdin_is_tty = ::isatty(0) == 1;
+
+  // user-dirs.dirs lives in XDG_CONFIG_HOME, which compute_vars works out; ask it first.
+  std::string config_home = compute_vars(facts, "")["XDG_CONFIG_HOME"];
+  facts.vars = compute_vars(facts, read_small_file(config_home + "/user-dirs.dirs"));
+  return facts;
+}
+
+void add_path_facts(HostFacts& facts, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (facts.paths.count(p) != 0) continue;
+    PathFact fact;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) == 0) fact.type = type_of(st.st_mode);
+    if (char* resolved = ::realpath(p.c_str(), nullptr)) {
+      fact.canonical = resolved;
+      ::free(resolved);
+      if (::stat(fact.canonical.c_str(), &st) == 0) fact.canonical_type = type_of(st.st_mode);
+    }
+    facts.paths.emplace(p, std::move(fact));
+  }
+}
+
+}  // namespace cloister::host

@@ -1,0 +1,154 @@
+// Includes: which files make up a profile, and in what order. Files are identified by their
+// canonical path, so a diamond reached through two spellings (or a symlink) is still merged once
+// and a cycle is still seen as one.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "profile/internal.hpp"
+
+namespace cloister::profile::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_dotdot(const fs::path& p) {
+  return std::any_of(p.begin(), p.end(), [](const fs::path& part) { return part == ".."; });
+}
+
+// The name diagnostics use for a file. Lexical clean-up is only safe without "..": through a
+// symlinked directory "a/.." is not ".", so then the canonical path is shown instead.
+std::string display_name(const std::string& path, const std::string& canonical) {
+  fs::path p(path);
+  if (has_dotdot(p)) return canonical;
+  return p.lexically_normal().string();
+}
+
+std::optional<std::string> real_path(const std::string& path, int& err) {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) {
+    err = errno;
+    return std::nullopt;
+  }
+  std::string s(resolved);
+  ::free(resolved);
+  return s;
+}
+
+// "a.toml -> b.toml -> a.toml": short names when they tell the files apart, full otherwise.
+std::string chain_text(const std::vector<std::string>& files) {
+  std::set<std::string> short_names;
+  std::set<std::string> full_names(files.begin(), files.end());
+  for (const auto& f : files) short_names.insert(fs::path(f).filename().string());
+  bool use_short = short_names.size() == full_names.size();
+  std::string s;
+  for (const auto& f : files) {
+    if (!s.empty()) s += " -> ";
+    s += use_short ? fs::path(f).filename().string() : f;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string Collector::add(const std::string& file) {
+  int err = 0;
+  auto canonical = real_path(file, err);
+  if (!canonical) {
+    diags_.push_back(
+        {Origin{file, 0, 0}, "", std::string("cannot read profile: ") + std::strerror(err)});
+    out_.seen.push_back(file);
+    return file;
+  }
+  std::string display = display_name(file, *canonical);
+  if (std::find(done_.begin(), done_.end(), *canonical) == done_.end()) visit(display, *canonical);
+  return display;
+}
+
+std::optional<std::pair<std::string, std::string>> Collector::resolve_include(
+    const Item& inc, const std::string& from) {
+  auto fail = [&](std::string message) {
+    diags_.push_back({inc.origin, inc.key, std::move(message)});
+    return std::nullopt;
+  };
+  if (inc.text.empty()) return fail("empty include; remove it or name a profile");
+  if (inc.text.find('\0') != std::string::npos) return fail("include contains a NUL byte");
+
+  std::string path;
+  if (is_path_argument(inc.text)) {
+    fs::path p(inc.text);
+    path = p.is_absolute() ? p.string() : (fs::path(from).parent_path() / p).string();
+  } else {
+    if (!valid_app_name(inc.text)) {
+      return fail("bad include name \"" + inc.text +
+                  "\"; a name is lower-case letters, digits, '.', '_' and '-'; a file is "
+                  "given by a path containing / or ending in .toml");
+    }
+    path = find_on_search_path(inc.text, ctx_.search_path);
+    if (path.empty()) {
+      std::string dirs;
+      for (const auto& d : ctx_.search_path) {
+        if (!d.empty()) dirs += dirs.empty() ? d : ", " + d;
+      }
+      return fail("included profile \"" + inc.text + "\" not found; looked for " + inc.text +
+                  ".toml in " + (dirs.empty() ? "no directories (empty search path)" : dirs));
+    }
+  }
+  int err = 0;
+  auto canonical = real_path(path, err);
+  if (!canonical) {
+    if (err == ENOENT || err == ENOTDIR) {
+      return fail("included file not found: " + path +
+                  " (a relative include is looked up in the including file's directory)");
+    }
+    return fail("cannot read included file " + path + ": " + std::strerror(err));
+  }
+  if (!is_regular_file(*canonical)) return fail("included " + path + " is not a regular file");
+  return std::make_pair(display_name(path, *canonical), *canonical);
+}
+
+void Collector::visit(const std::string& display, const std::string& canonical) {
+  stack_.push_back({canonical, display});
+  std::string err;
+  // Read the canonical path: it is the identity used for cycles and diamonds, so what is
+  // read is what was checked.
+  auto text = read_text_file(canonical, err);
+  std::optional<Layer> layer;
+  if (!text) {
+    diags_.push_back({Origin{display, 0, 0}, "", "cannot read profile: " + err});
+  } else {
+    layer = parse_layer(display, *text, diags_);
+  }
+  if (layer) {
+    for (const Item& inc : layer->includes) {
+      auto target = resolve_include(inc, display);
+      if (!target) continue;
+      const auto& [inc_display, inc_canonical] = *target;
+      auto cycle_start = std::find_if(stack_.begin(), stack_.end(),
+                                      [&](const Frame& f) { return f.canonical == inc_canonical; });
+      if (cycle_start != stack_.end()) {
+        std::vector<std::string> chain;
+        for (auto it = cycle_start; it != stack_.end(); ++it) chain.push_back(it->display);
+        chain.push_back(cycle_start->display);
+        diags_.push_back(
+            {inc.origin, inc.key,
+             "include cycle: " + chain_text(chain) + "; remove one of these includes"});
+        continue;
+      }
+      if (std::find(done_.begin(), done_.end(), inc_canonical) != done_.end()) continue;
+      visit(inc_display, inc_canonical);
+    }
+    out_.layers.push_back(std::move(*layer));
+    out_.files.push_back(display);
+  }
+  done_.push_back(canonical);
+  out_.seen.push_back(display);
+  stack_.pop_back();
+}
+
+}  // namespace cloister::profile::detail

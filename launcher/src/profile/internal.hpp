@@ -1,0 +1,157 @@
+// Internals of profile loading, shared by parse.cpp, collect.cpp, merge.cpp, expand.cpp,
+// validate.cpp and locate.cpp. Not part of the module's interface.
+//
+// Loading runs in three passes so that every problem in every file is reported at once:
+//   1. collect: read each file (includes first, depth-first, each file once) into a Layer of raw,
+//      unexpanded values that already passed the type and enum checks;
+//   2. merge: expand ${VAR} and ~ in each layer's values, validate them, and fold the layers into
+//      one Profile (lists append, scalars override);
+//   3. cross-check the merged result (duplicate targets, grants inside hidden paths, seccomp
+//      names both allowed and denied).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "profile/profile.hpp"
+#include "sys/error.hpp"
+
+namespace cloister::profile::detail {
+
+using Diagnostics = std::vector<Diagnostic>;
+using Vars = std::map<std::string, std::string>;
+
+// A raw string value from a file, with where it was written and its dotted key.
+struct Item {
+  std::string text;
+  Origin origin;
+  std::string key;  // e.g. "filesystem.read-only[2]"
+};
+
+// A filesystem entry as written, with the leading "?" already stripped into `optional`.
+struct PathItem {
+  Item item;
+  bool optional = false;
+};
+
+template <class T>
+struct Setting {
+  T value{};
+  Origin origin;
+  std::string key;
+};
+
+// `command = [...]`: the array's own position plus each element.
+struct CommandItem {
+  Origin origin;
+  std::string key;
+  std::vector<Item> args;
+};
+
+// Everything one file says, type-checked but not expanded. Optional = the file did not set it.
+struct Layer {
+  std::string file;
+  std::vector<Item> includes;
+
+  std::optional<Item> name;
+  std::optional<CommandItem> command;
+  std::optional<Item> desktop_entry;
+
+  std::optional<Setting<NetworkMode>> network;
+  std::optional<Setting<IpcMode>> ipc;
+  std::optional<Item> hostname;
+  std::optional<Setting<TimeMode>> time;
+
+  std::vector<PathItem> read_only;
+  std::vector<PathItem> read_write;
+  std::vector<PathItem> tmpfs;
+  std::vector<PathItem> hide;
+  std::optional<Setting<HomeMode>> home;
+  std::vector<Item> devices;
+
+  std::vector<Item> env_keep;
+  std::vector<std::pair<Item, Item>> env_set;  // name (at the key) -> value (at the value)
+
+  std::vector<Item> seccomp_allow;
+  std::vector<Item> seccomp_deny;
+  std::optional<Setting<bool>> user_namespaces;
+
+  std::optional<Setting<std::int64_t>> open_files;
+  std::optional<Setting<std::int64_t>> processes;
+};
+
+// parse.cpp: TOML text -> Layer. A syntax error yields no layer (one diagnostic).
+std::optional<Layer> parse_layer(const std::string& file, std::string_view text,
+                                 Diagnostics& diags);
+
+// collect.cpp: the files of one profile in merge order.
+struct Collection {
+  std::vector<Layer> layers;       // merge order
+  std::vector<std::string> files;  // merged files, merge order (same as layers)
+  std::vector<std::string> seen;   // every file touched, also unreadable ones: sorts diagnostics
+};
+
+class Collector {
+ public:
+  Collector(const LoadContext& ctx, Diagnostics& diags) : ctx_(ctx), diags_(diags) {}
+
+  // Collects `file` (already located) and, first, everything it includes. A file already
+  // collected, through this or an earlier call, is skipped: a diamond merges once. Returns the
+  // name diagnostics use for `file`.
+  std::string add(const std::string& file);
+
+  Collection& result() { return out_; }
+
+ private:
+  struct Frame {
+    std::string canonical;
+    std::string display;
+  };
+
+  void visit(const std::string& display, const std::string& canonical);
+  // Where an include element points: display path and canonical path, or a diagnostic.
+  std::optional<std::pair<std::string, std::string>> resolve_include(const Item& inc,
+                                                                     const std::string& from);
+
+  const LoadContext& ctx_;
+  Diagnostics& diags_;
+  Collection out_;
+  std::vector<Frame> stack_;       // files being collected: a repeat is a cycle
+  std::vector<std::string> done_;  // canonical paths already collected
+};
+
+// expand.cpp: ~ and ${NAME}. On failure returns nullopt and sets `error`.
+std::optional<std::string> expand(const std::string& text, const Vars& vars, std::string& error);
+
+// merge.cpp: layers -> Profile (expanded, validated, cross-checked). `vars` includes APP.
+void merge_layers(const std::vector<Layer>& layers, const Vars& vars, Profile& out,
+                  Diagnostics& diags);
+
+// validate.cpp: predicates and problem descriptions; an empty string means no problem.
+bool valid_app_name(std::string_view name);
+bool valid_hostname(std::string_view name);
+bool valid_env_name(std::string_view name);
+bool valid_env_pattern(std::string_view pattern);
+bool valid_syscall_spelling(std::string_view name);
+// `raw` is the text as written (for hints), `path` the expanded path; `hide` picks the wording.
+std::string path_problem(const std::string& raw, const std::string& path, bool hide);
+// Sorts by file (in `order`, then by name), line, column; keeps the emission order otherwise.
+void sort_diagnostics(Diagnostics& diags, const std::vector<std::string>& order);
+// "\"a\", \"b\" or \"c\""
+std::string quoted_list(const std::vector<std::string>& words, const char* last_sep);
+
+// locate.cpp
+bool is_path_argument(const std::string& name_or_path);
+// Returns the first `<dir>/<name>.toml` that is a regular file, or "".
+std::string find_on_search_path(const std::string& name, const std::vector<std::string>& dirs);
+// stat() says regular file (symlinks followed).
+bool is_regular_file(const std::string& path);
+// Reads a whole regular file; on failure returns nullopt and sets `error` (strerror text).
+std::optional<std::string> read_text_file(const std::string& path, std::string& error);
+
+}  // namespace cloister::profile::detail

@@ -1,0 +1,119 @@
+// Value checks shared by the parser and the merger. Paths are checked textually, after
+// expansion: the profile must say exactly what it grants, so anything a reader could misread
+// (relative, "..", "//", a trailing "/") is refused rather than normalised behind their back.
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "profile/internal.hpp"
+
+namespace cloister::profile::detail {
+namespace {
+
+bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// "\"x\"", or "\"${HOME}/x/\" (expands to \"/home/u/x/\")" when expansion changed it.
+std::string show(const std::string& raw, const std::string& path) {
+  std::string s = "\"" + raw + "\"";
+  if (raw != path) s += " (expands to \"" + path + "\")";
+  return s;
+}
+
+bool has_dot_component(const std::string& path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string_view part(path.data() + start, end - start);
+    if (part == "." || part == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool valid_app_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || !lower_or_digit(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return lower_or_digit(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool valid_hostname(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return letter(c) || digit(c) || c == '-' || c == '.'; });
+}
+
+bool valid_env_name(std::string_view name) {
+  if (name.empty() || digit(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return letter(c) || digit(c) || c == '_'; });
+}
+
+bool valid_env_pattern(std::string_view pattern) {
+  if (pattern.empty() || digit(pattern[0])) return false;
+  return std::all_of(pattern.begin(), pattern.end(),
+                     [](char c) { return letter(c) || digit(c) || c == '_' || c == '*'; });
+}
+
+bool valid_syscall_spelling(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return lower_or_digit(c) || c == '_'; });
+}
+
+std::string path_problem(const std::string& raw, const std::string& path, bool hide) {
+  if (path.find('\0') != std::string::npos) {
+    return "path contains a NUL byte; remove it";
+  }
+  if (path.empty()) return "empty path; give an absolute path";
+  if (path[0] != '/') {
+    if (raw[0] == '~') {
+      return "relative path " + show(raw, path) +
+             ": only a leading ~ or ~/ means the home directory; write the path out";
+    }
+    return "relative path " + show(raw, path) +
+           ": paths must be absolute; start with /, ~/ or a variable such as ${HOME}";
+  }
+  if (path == "/") {
+    return hide ? "hiding / would hide everything; hide specific directories"
+                : "granting / would expose the whole host; grant specific directories";
+  }
+  if (path.find("//") != std::string::npos) {
+    return "path " + show(raw, path) + " contains //; write single slashes";
+  }
+  if (path.back() == '/') {
+    return "path " + show(raw, path) + " ends with /; remove the trailing slash";
+  }
+  if (has_dot_component(path)) {
+    return "path " + show(raw, path) +
+           " has a . or .. component; write it without them, so it names one place only";
+  }
+  return "";
+}
+
+void sort_diagnostics(Diagnostics& diags, const std::vector<std::string>& order) {
+  auto rank = [&order](const std::string& file) {
+    auto it = std::find(order.begin(), order.end(), file);
+    return static_cast<std::size_t>(it - order.begin());
+  };
+  std::stable_sort(diags.begin(), diags.end(), [&rank](const Diagnostic& a, const Diagnostic& b) {
+    return std::make_tuple(rank(a.where.file), a.where.file, a.where.line, a.where.column) <
+           std::make_tuple(rank(b.where.file), b.where.file, b.where.line, b.where.column);
+  });
+}
+
+std::string quoted_list(const std::vector<std::string>& words, const char* last_sep) {
+  std::string s;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) s += (i + 1 == words.size()) ? last_sep : ", ";
+    s += "\"" + words[i] + "\"";
+  }
+  return s;
+}
+
+}  // namespace cloister::profile::detail

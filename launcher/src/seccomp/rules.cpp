@@ -1,0 +1,260 @@
+// The default deny list and its edits. Every rule carries its reason: `cloister run --dry-run`
+// and `audit` print them, so a user who hits EPERM can see why and what seccomp-allow undoes.
+#include "seccomp/rules.hpp"
+
+#include <linux/net.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "seccomp/arch.hpp"
+#include "sys/error.hpp"
+
+namespace cloister::seccomp {
+
+namespace {
+
+Rule rule(std::string name, std::string why, int err = EPERM, std::vector<ArgCond> conds = {}) {
+  return Rule{std::move(name), err, std::move(conds), std::move(why)};
+}
+
+ArgCond cond(unsigned arg, Cmp op, std::uint64_t value) { return ArgCond{arg, op, value, 0}; }
+
+ArgCond masked(unsigned arg, std::uint64_t mask, std::uint64_t value) {
+  return ArgCond{arg, Cmp::MaskedEq, value, mask};
+}
+
+void add_all(std::vector<Rule>& out, std::initializer_list<const char*> names,
+             const std::string& why, int err = EPERM) {
+  for (const char* n : names) out.push_back(rule(n, why, err));
+}
+
+// socket() families below AF_NETLINK that apps do not need, with the names users know them by.
+struct Family {
+  int value;
+  const char* name;
+};
+constexpr Family kDeniedLowFamilies[] = {
+    {AF_AX25, "AF_AX25"},       {AF_IPX, "AF_IPX"},           {AF_APPLETALK, "AF_APPLETALK"},
+    {AF_NETROM, "AF_NETROM"},   {AF_BRIDGE, "AF_BRIDGE"},     {AF_ATMPVC, "AF_ATMPVC"},
+    {AF_X25, "AF_X25"},         {AF_ROSE, "AF_ROSE"},         {AF_DECnet, "AF_DECnet"},
+    {AF_NETBEUI, "AF_NETBEUI"}, {AF_SECURITY, "AF_SECURITY"}, {AF_KEY, "AF_KEY"},
+};
+static_assert(AF_NETLINK == 16 && AF_PACKET == 17, "the family list assumes Linux numbering");
+
+void add_socket_rules(std::vector<Rule>& out) {
+  // Each socket family is its own protocol stack, often a module loaded on first use; the
+  // rarely used ones carry old bugs. Only the families desktop apps need stay open.
+  const std::string allowed = ": only AF_UNIX, AF_INET, AF_INET6, AF_NETLINK (and AF_UNSPEC)";
+  for (const Family& f : kDeniedLowFamilies) {
+    out.push_back(rule("socket", std::string(f.name) + allowed, EAFNOSUPPORT,
+                       {cond(0, Cmp::Eq, static_cast<std::uint64_t>(f.value))}));
+  }
+  // The kernel reads the family as an int; any value with high bits set is caught here too.
+  out.push_back(rule("socket", "AF_PACKET and every later family" + allowed, EAFNOSUPPORT,
+                     {cond(0, Cmp::Ge, AF_NETLINK + 1)}));
+  out.push_back(rule("socketpair",
+                     "socketpair() creates (and module-loads) sockets of any family too; "
+                     "only AF_UNIX pairs are useful",
+                     EAFNOSUPPORT, {cond(0, Cmp::Ne, AF_UNIX)}));
+  // x86 only (absent elsewhere, so skipped there). Kept after the socket rules on purpose: on
+  // x86 libseccomp also turns the argument-filtered socket()/socketpair() rules into these
+  // same sub-call matches, and the compiler lets the earlier rule win a collision.
+  const std::string pointer_args =
+      " (i386 ABI): socketcall passes the arguments through a pointer seccomp cannot read, so "
+      "the family filter cannot apply; the direct syscall stays filtered by family";
+  out.push_back(rule("socketcall", "socket() via socketcall" + pointer_args, EAFNOSUPPORT,
+                     {cond(0, Cmp::Eq, SYS_SOCKET)}));
+  out.push_back(rule("socketcall", "socketpair() via socketcall" + pointer_args, EAFNOSUPPORT,
+                     {cond(0, Cmp::Eq, SYS_SOCKETPAIR)}));
+}
+
+void add_personality_rules(std::vector<Rule>& out) {
+  // Allowed: PER_LINUX (0) and PER_LINUX32 (8, `linux32` for 32-bit apps). libseccomp 2.5
+  // rejects two comparisons on one argument in a rule (EINVAL), so "not 0 and not 8" is the
+  // union below; the 0xffffffff query is refused too (callers treat -1 as "unknown").
+  const std::string why =
+      "only PER_LINUX and PER_LINUX32: other personalities set ADDR_NO_RANDOMIZE, "
+      "READ_IMPLIES_EXEC or MMAP_PAGE_ZERO, which weaken exploit mitigations";
+  out.push_back(rule("personality", why, EPERM, {cond(0, Cmp::Gt, PER_LINUX32)}));
+  for (std::uint64_t bit : {1u, 2u, 4u}) {
+    out.push_back(rule("personality", why, EPERM, {masked(0, bit, bit)}));
+  }
+}
+
+std::vector<Rule> userns_rules() {
+  const std::string why =
+      "a nested user namespace gives the app root over new namespaces, exposing kernel code "
+      "otherwise reachable only by root (the usual start of a sandbox escape)";
+  return {
+      rule("unshare", "new namespaces inside the sandbox; " + why),
+      rule("setns", "joining other namespaces; the app stays in the sandbox's own"),
+      rule("clone", "clone(CLONE_NEWUSER): " + why, EPERM,
+           {masked(0, CLONE_NEWUSER, CLONE_NEWUSER)}),
+  };
+}
+
+bool unconditional(const Rule& r) { return r.conds.empty(); }
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+const char* op_text(Cmp op) {
+  switch (op) {
+    case Cmp::Eq:
+      return "==";
+    case Cmp::Ne:
+      return "!=";
+    case Cmp::Lt:
+      return "<";
+    case Cmp::Le:
+      return "<=";
+    case Cmp::Gt:
+      return ">";
+    case Cmp::Ge:
+      return ">=";
+    case Cmp::MaskedEq:
+      return "==";
+  }
+  return "?";
+}
+
+}  // namespace
+
+RuleSet default_rules(bool allow_user_namespaces) {
+  std::vector<Rule> r;
+  add_all(r, {"add_key", "keyctl", "request_key"},
+          "kernel keyrings: the session keyring is inherited from the host session, so the app "
+          "could read or plant keys (Kerberos, fscrypt); a recurring source of kernel bugs");
+  r.push_back(rule("syslog", "reads the kernel log (kernel addresses, host activity)"));
+  r.push_back(rule("acct", "process accounting is host-wide; a second wall behind CAP_SYS_PACCT"));
+  add_all(r, {"quotactl", "quotactl_fd"},
+          "disk quotas of host filesystems; apps have no use for them");
+  r.push_back(rule("uselib", "obsolete a.out library loader: attack surface only"));
+  r.push_back(rule("modify_ldt",
+                   "x86 local descriptor table: only 16-bit code (Wine) needs it and it has a "
+                   "history of entry-code bugs; allow it for Wine"));
+  add_all(r,
+          {"move_pages", "mbind", "get_mempolicy", "set_mempolicy", "set_mempolicy_home_node",
+           "migrate_pages"},
+          "NUMA placement is a performance hint apps run without; move_pages and "
+          "migrate_pages act on other processes and the rest expose host memory layout");
+  if (!allow_user_namespaces) {
+    for (auto& u : userns_rules()) r.push_back(std::move(u));
+  }
+  add_all(r, {"mount", "umount", "umount2", "pivot_root", "chroot"},
+          "the sandbox's filesystem view is fixed; refused without CAP_SYS_ADMIN or "
+          "CAP_SYS_CHROOT anyway, and this wall still stands inside a nested user namespace");
+  add_all(r,
+          {"open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"},
+          "new mount API: ENOSYS makes libraries fall back to mount(2), which is denied", ENOSYS);
+  r.push_back(rule("clone3",
+                   "clone3 passes its flags in memory seccomp cannot read (so CLONE_NEWUSER could "
+                   "not be filtered); ENOSYS makes libc fall back to clone()",
+                   ENOSYS));
+  r.push_back(rule("ptrace",
+                   "reads and writes other processes' memory and registers, and has a history "
+                   "of kernel bugs; allow it for debuggers"));
+  r.push_back(rule("perf_event_open",
+                   "performance counters: large kernel surface with a history of local root "
+                   "bugs, and a side channel on the host"));
+  add_personality_rules(r);
+  r.push_back(rule("userfaultfd",
+                   "lets an exploit stall the kernel on a page fault at a chosen moment, the "
+                   "standard way to win kernel race conditions"));
+  r.push_back(rule("bpf", "eBPF verifier and JIT are a frequent source of kernel exploits"));
+  add_all(r, {"io_uring_setup", "io_uring_enter", "io_uring_register"},
+          "io_uring is behind many recent local root exploits; ENOSYS makes libraries fall "
+          "back to epoll and threads",
+          ENOSYS);
+  add_all(r, {"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module"},
+          "replacing the kernel or loading code into it; a second wall behind capabilities "
+          "of the initial namespace");
+  r.push_back(rule("open_by_handle_at",
+                   "opens files from a handle with no path walk, around the mount namespace's "
+                   "view (the 'shocker' container escape); newer kernels relax its "
+                   "capability check"));
+  // The kernel takes the ioctl request as unsigned int, so TIOCSTI | (1 << 32) would pass an
+  // equality test on the full 64-bit register and still run TIOCSTI (CVE-2019-10063).
+  r.push_back(rule("ioctl",
+                   "TIOCSTI types into the terminal the sandbox was started from, e.g. commands "
+                   "into the user's shell (CVE-2017-5226); low 32 bits only (CVE-2019-10063)",
+                   EPERM, {masked(1, 0xFFFFFFFFu, TIOCSTI)}));
+  r.push_back(rule("ioctl",
+                   "TIOCLINUX can paste the console selection into the input, the same "
+                   "injection on a virtual console; low 32 bits only (CVE-2019-10063)",
+                   EPERM, {masked(1, 0xFFFFFFFFu, TIOCLINUX)}));
+  add_socket_rules(r);
+  return RuleSet{std::move(r), detail::host_extra_arches()};
+}
+
+bool syscall_known(const std::string& name) {
+  // Native first; then the extra arches the default filter covers, so that names such as
+  // "socketcall" or "umount", which exist only for i386 binaries on x86_64, can still be
+  // allowed or denied. Names no covered arch has (e.g. "arm_fadvise64_64") are rejected:
+  // a rule for them could never match.
+  if (detail::presence(seccomp_arch_native(), name) == detail::Presence::Present) return true;
+  for (const auto& a : detail::host_extra_arches()) {
+    std::uint32_t token = detail::arch_token(a);
+    if (token != 0 && detail::presence(token, name) == detail::Presence::Present) return true;
+  }
+  return false;
+}
+
+void apply_edits(RuleSet& rules, const std::vector<std::string>& allow,
+                 const std::vector<std::string>& deny) {
+  // Check every name before changing anything, so a bad profile leaves the set untouched.
+  for (const auto* list : {&allow, &deny}) {
+    for (const auto& name : *list) {
+      if (!syscall_known(name)) {
+        throw Error("seccomp: unknown system call \"" + name + "\"");
+      }
+    }
+  }
+  auto& r = rules.rules;
+  for (const auto& name : allow) {
+    std::erase_if(r, [&](const Rule& x) { return x.syscall == name; });
+  }
+  for (const auto& name : deny) {
+    // Already refused outright (e.g. clone3 with ENOSYS, which libc relies on to fall back):
+    // keep that rule and its errno. Otherwise the blanket EPERM replaces the narrower rules
+    // it covers, so describe() shows what really applies.
+    bool covered = std::any_of(
+        r.begin(), r.end(), [&](const Rule& x) { return x.syscall == name && unconditional(x); });
+    if (covered) continue;
+    std::erase_if(r, [&](const Rule& x) { return x.syscall == name; });
+    r.push_back(rule(name, "seccomp-deny in profile"));
+  }
+}
+
+std::string describe(const Rule& rule) {
+  std::string s = rule.syscall;
+  if (!rule.conds.empty()) {
+    s += "(";
+    for (std::size_t i = 0; i < rule.conds.size(); ++i) {
+      const ArgCond& c = rule.conds[i];
+      if (i > 0) s += " && ";
+      s += "arg" + std::to_string(c.arg);
+      if (c.op == Cmp::MaskedEq) s += " & " + hex(c.mask);
+      s += std::string(" ") + op_text(c.op) + " " + hex(c.value);
+    }
+    s += ")";
+  }
+  const char* err = strerrorname_np(rule.errno_value);
+  s += " -> ";
+  s += err != nullptr ? err : "errno " + std::to_string(rule.errno_value);
+  if (!rule.why.empty()) s += "  # " + rule.why;
+  return s;
+}
+
+}  // namespace cloister::seccomp

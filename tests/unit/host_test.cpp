@@ -1,0 +1,209 @@
+// Host facts: the ${VAR} table (compute_vars, parse_user_dirs) and add_path_facts.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "host/host_facts.hpp"
+#include "profile_fixtures.hpp"
+
+using cloister::host::add_path_facts;
+using cloister::host::compute_vars;
+using cloister::host::FileType;
+using cloister::host::HostFacts;
+using cloister::host::parse_user_dirs;
+using Map = std::map<std::string, std::string>;
+
+namespace {
+
+HostFacts fake_facts() {
+  HostFacts f;
+  f.uid = 1000;
+  f.gid = 100;
+  f.user = "u";
+  f.home = "/home/u";
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("parse_user_dirs", "[host]") {
+  struct Row {
+    const char* name;
+    std::string text;
+    Map expected;
+  };
+  const std::vector<Row> rows = {
+      {"empty", "", {}},
+      {"$HOME relative",
+       "XDG_DOWNLOAD_DIR=\"$HOME/Downloads\"\n",
+       {{"XDG_DOWNLOAD_DIR", "/home/u/Downloads"}}},
+      {"$HOME alone", "XDG_DESKTOP_DIR=\"$HOME\"\n", {{"XDG_DESKTOP_DIR", "/home/u"}}},
+      {"$HOME with a trailing slash",
+       "XDG_DESKTOP_DIR=\"$HOME/\"\n",
+       {{"XDG_DESKTOP_DIR", "/home/u"}}},
+      {"absolute", "XDG_MUSIC_DIR=\"/srv/music/\"\n", {{"XDG_MUSIC_DIR", "/srv/music"}}},
+      {"repeated slashes",
+       "XDG_MUSIC_DIR=\"$HOME//Music//x\"\n",
+       {{"XDG_MUSIC_DIR", "/home/u/Music/x"}}},
+      {"comments and blank lines",
+       "# written by xdg-user-dirs-update\n\n  # XDG_VIDEOS_DIR=\"/nope\"\n"
+       "XDG_VIDEOS_DIR=\"$HOME/Vids\"\n",
+       {{"XDG_VIDEOS_DIR", "/home/u/Vids"}}},
+      {"leading whitespace", "   XDG_VIDEOS_DIR=\"$HOME/V\"\n", {{"XDG_VIDEOS_DIR", "/home/u/V"}}},
+      {"relative values are ignored",
+       "XDG_MUSIC_DIR=\"Music\"\nXDG_VIDEOS_DIR=\"${HOME}/V\"\n",
+       {}},
+      {"$HOMEX is not $HOME", "XDG_MUSIC_DIR=\"$HOMEX/m\"\n", {}},
+      {"unquoted and unterminated values are ignored",
+       "XDG_MUSIC_DIR=$HOME/Music\nXDG_VIDEOS_DIR=\"$HOME/V\n",
+       {}},
+      {"shell escapes",
+       "XDG_MUSIC_DIR=\"$HOME/My \\\"Music\\\"\"\n",
+       {{"XDG_MUSIC_DIR", "/home/u/My \"Music\""}}},
+      {"other names are ignored",
+       "HOME=\"/x\"\nXDG_CONFIG_HOME=\"/y\"\nxdg_music_dir=\"/z\"\n",
+       {}},
+      {"the last line may lack a newline", "XDG_PICTURES_DIR=\"/p\"", {{"XDG_PICTURES_DIR", "/p"}}},
+      {"later lines win",
+       "XDG_PICTURES_DIR=\"/p\"\nXDG_PICTURES_DIR=\"/q\"\n",
+       {{"XDG_PICTURES_DIR", "/q"}}},
+  };
+  for (const auto& row : rows) {
+    INFO(row.name);
+    CHECK(parse_user_dirs(row.text, "/home/u") == row.expected);
+  }
+}
+
+TEST_CASE("compute_vars: defaults", "[host]") {
+  Map expected = {
+      {"HOME", "/home/u"},
+      {"UID", "1000"},
+      {"GID", "100"},
+      {"USER", "u"},
+      {"XDG_RUNTIME_DIR", "/run/user/1000"},
+      {"XDG_DATA_HOME", "/home/u/.local/share"},
+      {"XDG_CONFIG_HOME", "/home/u/.config"},
+      {"XDG_CACHE_HOME", "/home/u/.cache"},
+      {"XDG_STATE_HOME", "/home/u/.local/state"},
+      {"XDG_DESKTOP_DIR", "/home/u/Desktop"},
+      {"XDG_DOWNLOAD_DIR", "/home/u/Downloads"},
+      {"XDG_TEMPLATES_DIR", "/home/u/Templates"},
+      {"XDG_PUBLICSHARE_DIR", "/home/u/Public"},
+      {"XDG_DOCUMENTS_DIR", "/home/u/Documents"},
+      {"XDG_MUSIC_DIR", "/home/u/Music"},
+      {"XDG_PICTURES_DIR", "/home/u/Pictures"},
+      {"XDG_VIDEOS_DIR", "/home/u/Videos"},
+  };
+  CHECK(compute_vars(fake_facts(), "") == expected);
+
+  HostFacts slash = fake_facts();
+  slash.home = "/home/u/";  // normalised like every other path value
+  CHECK(compute_vars(slash, "") == expected);
+}
+
+TEST_CASE("compute_vars: environment and user-dirs.dirs", "[host]") {
+  HostFacts f = fake_facts();
+  f.env = {
+      {"XDG_RUNTIME_DIR", "/run/user/1000/"},
+      {"XDG_DATA_HOME", "/data"},
+      {"XDG_CONFIG_HOME", "relative/config"},  // the XDG spec: relative values are ignored
+      {"XDG_CACHE_HOME", ""},
+      {"XDG_STATE_HOME", "/state"},
+      {"XDG_DOWNLOAD_DIR", "/from/env"},  // not a base directory: only user-dirs.dirs counts
+  };
+  Map vars = compute_vars(f,
+                          "XDG_DOWNLOAD_DIR=\"$HOME/Fetch\"\n"
+                          "XDG_MUSIC_DIR=\"/mnt/music\"\n"
+                          "XDG_PROJECTS_DIR=\"$HOME/Projects\"\n");
+  CHECK(vars.at("XDG_RUNTIME_DIR") == "/run/user/1000");
+  CHECK(vars.at("XDG_DATA_HOME") == "/data");
+  CHECK(vars.at("XDG_CONFIG_HOME") == "/home/u/.config");
+  CHECK(vars.at("XDG_CACHE_HOME") == "/home/u/.cache");
+  CHECK(vars.at("XDG_STATE_HOME") == "/state");
+  CHECK(vars.at("XDG_DOWNLOAD_DIR") == "/home/u/Fetch");
+  CHECK(vars.at("XDG_MUSIC_DIR") == "/mnt/music");
+  CHECK(vars.at("XDG_VIDEOS_DIR") == "/home/u/Videos");
+  CHECK(vars.count("XDG_PROJECTS_DIR") == 0);  // only the eight standard directories
+  CHECK(vars.size() == 17);
+
+  f.env = {{"XDG_RUNTIME_DIR", "run/user/1000"}};
+  CHECK(compute_vars(f, "").at("XDG_RUNTIME_DIR") == "/run/user/1000");
+}
+
+TEST_CASE("add_path_facts", "[host]") {
+  cloister::testing::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir / "d");
+  dir.write("f", "x");
+  fs::create_symlink(dir / "f", dir / "link");
+  fs::create_symlink("d", dir / "dirlink");  // relative target
+  fs::create_symlink(dir / "gone", dir / "dangling");
+  std::string real_dir = fs::canonical(dir.path()).string();  // in case TMPDIR is a symlink
+
+  HostFacts facts;
+  facts.paths[dir / "f-known"] = {FileType::Socket, "/preset", FileType::Socket};
+  add_path_facts(facts, {dir / "d", dir / "f", dir / "link", dir / "dirlink", dir / "dangling",
+                         dir / "missing", dir / "f-known", dir / "f"});
+
+  CHECK(facts.paths.size() == 7);
+  const auto& d = facts.path(dir / "d");
+  CHECK(d.type == FileType::Directory);
+  CHECK(d.canonical == real_dir + "/d");
+  CHECK(d.canonical_type == FileType::Directory);
+
+  const auto& f = facts.path(dir / "f");
+  CHECK(f.type == FileType::Regular);
+  CHECK(f.canonical == real_dir + "/f");
+  CHECK(f.canonical_type == FileType::Regular);
+
+  const auto& link = facts.path(dir / "link");
+  CHECK(link.type == FileType::Symlink);
+  CHECK(link.canonical == real_dir + "/f");
+  CHECK(link.canonical_type == FileType::Regular);
+
+  const auto& dirlink = facts.path(dir / "dirlink");
+  CHECK(dirlink.type == FileType::Symlink);
+  CHECK(dirlink.canonical == real_dir + "/d");
+  CHECK(dirlink.canonical_type == FileType::Directory);
+
+  const auto& dangling = facts.path(dir / "dangling");
+  CHECK(dangling.type == FileType::Symlink);
+  CHECK(dangling.canonical.empty());
+  CHECK(dangling.canonical_type == FileType::Missing);
+
+  const auto& missing = facts.path(dir / "missing");
+  CHECK(facts.paths.count(dir / "missing") == 1);  // recorded, as missing
+  CHECK(missing.type == FileType::Missing);
+  CHECK(missing.canonical.empty());
+
+  // Already known: not looked at again.
+  CHECK(facts.path(dir / "f-known").canonical == "/preset");
+
+  // Never asked about: missing, without being recorded.
+  CHECK(facts.path("/never/asked").type == FileType::Missing);
+  CHECK(facts.paths.count("/never/asked") == 0);
+
+  HostFacts dev;
+  add_path_facts(dev, {"/dev/null"});
+  CHECK(dev.path("/dev/null").type == FileType::CharDevice);
+}
+
+TEST_CASE("gather reads the real host", "[host]") {
+  HostFacts f = cloister::host::gather();
+  CHECK(f.uid == ::getuid());
+  CHECK(f.gid == ::getgid());
+  CHECK_FALSE(f.home.empty());
+  CHECK(f.home[0] == '/');
+  CHECK(f.vars.at("HOME") == compute_vars(f, "").at("HOME"));
+  CHECK(f.vars.at("UID") == std::to_string(::getuid()));
+  CHECK(f.vars.count("XDG_DOWNLOAD_DIR") == 1);
+  CHECK(f.stdin_is_tty == (::isatty(0) == 1));
+  char cwd[4096];
+  REQUIRE(::getcwd(cwd, sizeof cwd) != nullptr);
+  CHECK(f.cwd == cwd);
+  if (const char* path = ::getenv("PATH")) CHECK(f.env.at("PATH") == path);
+}
