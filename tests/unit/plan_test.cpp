@@ -348,3 +348,20 @@ TEST_CASE("seccomp edits reach the plan") {
   CHECK_FALSE(has_rule(plan, "unshare"));
   CHECK(plan.allow_user_namespaces);
 }
+
+TEST_CASE("a grant that resolves into a hidden path is refused") {
+  auto host = fake_host();
+  host.paths["/home/user/notes"] = {host::FileType::Symlink, "/home/user/.ssh",
+                                    host::FileType::Directory};
+  auto pr = base_profile();
+  pr.read_only.push_back({"/home/user/notes", false, at(22)});
+  pr.hide = {{"/home/user/.ssh", false, at(23)}};
+  try {
+    build_plan(pr, host, {});
+    FAIL("no error");
+  } catch (const ProfileError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].where.line == 22);
+    CHECK_THAT(e.diagnostics()[0].message, Catch::Contains("inside the hidden path"));
+  }
+}

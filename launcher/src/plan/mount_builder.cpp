@@ -234,6 +234,7 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
       continue;
     }
     if (conflicts(entry.path, entry.origin, key)) continue;
+    if (reaches_hidden(entry, fact.canonical, key)) continue;
     MountOp op;
     op.target = entry.path;
     op.origin = origin_of(entry.origin);
@@ -250,6 +251,24 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
     }
     add(std::move(op));
   }
+}
+
+bool MountBuilder::reaches_hidden(const PathEntry& grant, const std::string& canonical,
+                                  const char* key) {
+  // The profile loader compares grant and hide paths as written; only here, with the host's
+  // symlinks resolved, can a grant be seen to lead into a hidden directory (~/notes -> ~/.ssh).
+  for (const auto& hidden : profile_.hide) {
+    const auto& fact = host_.path(hidden.path);
+    const std::string& hidden_canonical = fact.canonical.empty() ? hidden.path : fact.canonical;
+    if (is_under(canonical, hidden_canonical)) {
+      problems_.push_back({grant.origin, key,
+                           grant.path + " resolves to " + canonical + ", inside the hidden path " +
+                               hidden.path + " (" + origin_of(hidden.origin) +
+                               "); grant something outside it or stop hiding it"});
+      return true;
+    }
+  }
+  return false;
 }
 
 void MountBuilder::add_tmpfs_grants() {

@@ -42,6 +42,8 @@ class MountBuilder {
   void add_hides();
   bool conflicts(const std::string& target, const Origin& origin, const char* key);
   bool reserved(const std::string& target, const Origin& origin, const char* key);
+  bool reaches_hidden(const profile::PathEntry& grant, const std::string& canonical,
+                      const char* key);
   bool granted_as_dir_elsewhere(const std::string& canonical) const;
   const MountOp* deepest_mount(const std::string& sandbox_path) const;
   bool exposed(const std::string& sandbox_path) const;

@@ -1,5 +1,5 @@
-// Internals of profile loading, shared by parse.cpp, collect.cpp, merge.cpp, expand.cpp,
-// validate.cpp and locate.cpp. Not part of the module's interface.
+// Internals of profile loading, shared by parse.cpp (with toml_reader.cpp), collect.cpp,
+// merge.cpp, expand.cpp, validate.cpp, locate.cpp and load.cpp. Not part of the interface.
 //
 // Loading runs in three passes so that every problem in every file is reported at once:
 //   1. collect: read each file (includes first, depth-first, each file once) into a Layer of raw,
