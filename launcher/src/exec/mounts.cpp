@@ -206,15 +206,16 @@ void hide(NewRoot& root, int newroot, const MountOp& op) {
   constexpr unsigned kLocked =
       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
   // What is there now decides the cover; the host's type (source_is_dir) is only the plan's
-  // guess, and a dir cannot be mounted over a file or the reverse.
+  // guess, and a dir cannot be mounted over a file or the reverse. The cover reads as empty
+  // rather than failing with EACCES: apps cope with an empty ~/.ssh better than with an error.
   if (S_ISDIR(st.st_mode)) {
-    UniqueFd mnt = fresh_fs("tmpfs", {{"mode", "0000"}}, kLocked);
+    UniqueFd mnt = fresh_fs("tmpfs", {{"mode", "0755"}}, kLocked);
     attach(mnt.get(), target.get(), "covering " + op.target);
   } else {
     if (!root.empty_file) {
       // On the base tmpfs, which is detached at the end: the binds keep the inode alive.
       root.empty_file = UniqueFd(
-          ::open("/.cloister-empty", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0));
+          ::open("/.cloister-empty", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444));
       if (!root.empty_file) throw SysError("creating an empty file to hide with", errno);
     }
     UniqueFd tree = clone_tree(root.empty_file.get(), "hiding " + op.target);

@@ -18,7 +18,7 @@ namespace cloister::exec {
 struct NewRoot {
   UniqueFd oldroot;     // the host's "/", source of every Bind
   UniqueFd root_tmpfs;  // the sandbox root tmpfs itself, made read-only at the end
-  UniqueFd empty_file;  // mode 0 file on the base tmpfs, bound over hidden files
+  UniqueFd empty_file;  // empty 0444 file on the base tmpfs, bound over hidden files
   mode_t saved_umask = 022;
 };
 
@@ -32,7 +32,9 @@ void apply_mount(NewRoot& root, const plan::MountOp& op);
 // The failure-record step for an op: "mounting /opt read-only", "hiding /home/u/.ssh".
 std::string describe_step(const plan::MountOp& op);
 
-// Shared by both files: throws SysError, or an Error that names the required kernel on ENOSYS.
+// Throws SysError(what, err), or on ENOSYS an Error that names the kernel cloister needs.
+[[noreturn]] void throw_sys(const std::string& what, int err);
+// throw_sys(what, errno) when rc == -1.
 void check_mount_api(long rc, const std::string& what);
 
 }  // namespace cloister::exec

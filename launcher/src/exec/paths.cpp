@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "exec/mounts.hpp"
 #include "exec/syscalls.hpp"
 #include "sys/error.hpp"
 
@@ -19,7 +20,7 @@ constexpr std::uint64_t kResolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
   std::string op = what + " " + std::string(path);
   if (err == ELOOP) op += " (a symlink inside the sandbox; mount points never follow symlinks)";
   if (err == EXDEV) op += " (a \"..\" in the path)";
-  throw SysError(op, err);
+  throw_sys(op, err);
 }
 
 // Opens the single name `name` inside `dir`.

@@ -10,12 +10,16 @@
 
 namespace cloister::exec {
 
+void throw_sys(const std::string& what, int err) {
+  if (err == ENOSYS)
+    throw Error(what + ": function not implemented: cloister needs Linux 5.12 or newer " +
+                "(openat2, open_tree, move_mount, mount_setattr), or a seccomp policy around " +
+                "cloister blocks the call");
+  throw SysError(what, err);
+}
+
 void check_mount_api(long rc, const std::string& what) {
-  if (rc != -1) return;
-  if (errno == ENOSYS)
-    throw Error(what + ": the new mount API is missing: cloister needs Linux 5.12 or newer " +
-                "(or a seccomp policy around cloister blocks the call)");
-  throw SysError(what, errno);
+  if (rc == -1) throw_sys(what, errno);
 }
 
 NewRoot prepare_new_root() {

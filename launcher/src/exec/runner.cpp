@@ -27,8 +27,8 @@ unsigned long clone_flags(const plan::Namespaces& ns) {
   // User, mount and pid namespaces are not optional: the user namespace is where our
   // privilege comes from, pivot_root needs a mount namespace of our own, and a pid namespace
   // is what lets the kernel kill every sandboxed process when pid 1 dies.
-  // CLONE_NEWTIME is never here: clone() would put pid 1 itself in the new time namespace
-  // before its offsets could be set; pid 1 unshares it for the app instead.
+  // CLONE_NEWTIME is never here: its bit (0x80) lies in clone()'s exit-signal byte, so only
+  // clone3() and unshare() take it. pid 1 unshares it, which moves only its later children.
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID;
   if (ns.uts) flags |= CLONE_NEWUTS;
   if (ns.cgroup) flags |= CLONE_NEWCGROUP;
