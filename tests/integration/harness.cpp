@@ -65,6 +65,14 @@ void reset_child_state(const RunOptions& options) {
   if (options.before_exec) options.before_exec();
 }
 
+int above_stdio(int fd) {
+  if (fd > 2) return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (moved == -1) throw_errno("fcntl F_DUPFD_CLOEXEC");
+  close(fd);
+  return moved;
+}
+
 [[noreturn]] void exec_or_die(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -103,7 +111,12 @@ std::string precondition_problem() {
 }  // namespace
 
 const std::string& cloister_bin() {
-  static const std::string path = CLOISTER_BIN;
+  // CLOISTER_TEST_LAUNCHER runs the suite against another build or an installed cloister
+  // (and against a fake one that does not sandbox, to see that the tests do fail).
+  static const std::string path = [] {
+    const char* other = std::getenv("CLOISTER_TEST_LAUNCHER");
+    return std::string(other != nullptr && *other != '\0' ? other : CLOISTER_BIN);
+  }();
   return path;
 }
 
@@ -261,6 +274,9 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe2");
   if (pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
+  // Should the test process run with a standard fd closed, a pipe could land on 0-2 and be
+  // clobbered by the dup2 calls in the child; keep them all above.
+  for (int* fd : {&out[0], &out[1], &err[0], &err[1]}) *fd = above_stdio(*fd);
   pid_ = fork();
   if (pid_ == -1) throw_errno("fork");
   if (pid_ == 0) {

@@ -12,7 +12,7 @@
 
 namespace cloister_it {
 
-// Absolute paths baked in by CMake.
+// Absolute paths baked in by CMake; $CLOISTER_TEST_LAUNCHER, when set, replaces the launcher.
 const std::string& cloister_bin();
 const std::string& probe_bin();
 const std::string& probe_dir();

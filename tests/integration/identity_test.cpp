@@ -126,3 +126,41 @@ TEST_CASE("/proc shows only the sandbox's processes", "[identity]") {
   CHECK(host_count > static_cast<int>(pids.size()));
   CHECK(std::find(pids.begin(), pids.end(), std::to_string(getpid())) == pids.end());
 }
+
+TEST_CASE("the sandbox has its own namespaces, sharing only what the profile asks", "[identity]") {
+  require_preconditions();
+  auto host_ns = [](const std::string& ns) {
+    char buf[128] = {};
+    ssize_t n = readlink(("/proc/self/ns/" + ns).c_str(), buf, sizeof buf - 1);
+    return n < 0 ? std::string("<unreadable>") : std::string(buf, static_cast<size_t>(n));
+  };
+  TempDir dir;
+
+  SECTION("by default every namespace but time is new") {
+    Result r = run_probe_with(dir, "ns", ProfileText(), {"ns"});
+    INFO(r.describe());
+    REQUIRE(r.status == 0);
+    auto kv = parse_kv(r.out);
+    for (const char* ns : {"user", "mnt", "pid", "net", "ipc", "uts", "cgroup"}) {
+      INFO(ns << ": inside " << value(kv, ns) << ", host " << host_ns(ns));
+      CHECK(kv.count(ns) == 1);
+      CHECK(value(kv, ns) != host_ns(ns));
+    }
+    // time = "host" is the default. Old kernels have no time namespace at all.
+    if (host_ns("time") != "<unreadable>") CHECK(value(kv, "time") == host_ns("time"));
+  }
+  SECTION("network = \"host\" and ipc = \"host\" share those two") {
+    ProfileText profile;
+    profile.set("namespaces", "network", quote("host")).set("namespaces", "ipc", quote("host"));
+    Result r = run_probe_with(dir, "nshost", profile, {"ns"});
+    INFO(r.describe());
+    REQUIRE(r.status == 0);
+    auto kv = parse_kv(r.out);
+    CHECK(value(kv, "net") == host_ns("net"));
+    CHECK(value(kv, "ipc") == host_ns("ipc"));
+    for (const char* ns : {"user", "mnt", "pid", "uts", "cgroup"}) {
+      INFO(ns);
+      CHECK(value(kv, ns) != host_ns(ns));
+    }
+  }
+}

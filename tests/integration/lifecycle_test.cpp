@@ -138,7 +138,7 @@ TEST_CASE("SIGTERM sent to the launcher reaches the app", "[lifecycle]") {
   REQUIRE(kill(p.pid(), SIGTERM) == 0);
   Result r = p.finish(20);
   INFO(r.describe());
-  CHECK(value(parse_kv(r.out), "signal") == "TERM");
+  CHECK(value(parse_kv(r.out), "signal") == "SIGTERM");
   CHECK(r.status == 0);
   CHECK_FALSE(r.signaled);
 }
