@@ -18,6 +18,9 @@ inline host::HostFacts fake_host() {
            {"PATH", "/home/user/bin:/usr/bin"}, {"SECRET_TOKEN", "hunter2"},
            {"LD_PRELOAD", "/tmp/evil.so"}, {"DISPLAY", ":0"}};
   h.vars = host::compute_vars(h, "");
+  h.nodename = "myhost";
+  h.pulse_server = "unix:/run/user/1000/pulse/native";
+  h.dbus_proxy = "/usr/bin/xdg-dbus-proxy";
   auto dir = [&](const std::string& p) { h.paths[p] = {FileType::Directory, p, FileType::Directory}; };
   auto link = [&](const std::string& p, const std::string& to) {
     h.paths[p] = {FileType::Symlink, to, FileType::Directory};

@@ -276,7 +276,7 @@ TEST_CASE("command, cwd, rlimits") {
   CHECK(plan.cwd == "/home/user");  // the launcher's cwd is not visible inside
   CHECK(plan.rlimits.empty());
 
-  plan = build_plan(pr, host, {{"ls", "-la", "/"}});
+  plan = build_plan(pr, host, {{"ls", "-la", "/"}, ""});
   CHECK(plan.argv == std::vector<std::string>{"ls", "-la", "/"});
 
   pr.read_write = {{"/home/user/work", false, at(16)}};

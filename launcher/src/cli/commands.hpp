@@ -16,6 +16,9 @@ int profiles_command(const std::vector<std::string>& args);
 // Search path, override directory and ${VAR} values for this host.
 profile::LoadContext load_context(const host::HostFacts& host);
 
+// What of the desktop session a profile needs facts about.
+host::DesktopNeeds desktop_needs(const profile::Profile& p);
+
 // Prints a profile's diagnostics, one per line, compiler style.
 void print_diagnostics(const ProfileError& e, const char* severity);
 

@@ -1,5 +1,6 @@
 // cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -87,6 +88,15 @@ void ensure_private_dir(const std::string& path) {
 
 }  // namespace
 
+host::DesktopNeeds desktop_needs(const profile::Profile& p) {
+  host::DesktopNeeds needs;
+  needs.x11 = p.x11.value;
+  needs.audio = p.audio.value;
+  needs.dbus_proxy = p.dbus_session.value == profile::DbusMode::Filtered ||
+                     p.dbus_system.value == profile::DbusMode::Filtered;
+  return needs;
+}
+
 int run_command(const std::vector<std::string>& args) {
   RunArgs r = parse(args);
   if (r.help) return 0;
@@ -98,9 +108,11 @@ int run_command(const std::vector<std::string>& args) {
 
   if (prof.home.value == profile::HomeMode::Persistent && !r.dry_run)
     ensure_private_dir(plan::persistent_home_dir(prof, host));
+  host::add_desktop_facts(host, desktop_needs(prof));
   host::add_path_facts(host, plan::paths_to_probe(prof, host));
 
-  plan::SandboxPlan sandbox = plan::build_plan(prof, host, {r.command});
+  plan::SandboxPlan sandbox =
+      plan::build_plan(prof, host, {r.command, prof.name + "-" + std::to_string(::getpid())});
   if (sandbox.argv.empty())
     throw UsageError("profile " + prof.name + " has no [app] command; give one after --, e.g. "
                      "cloister run " + r.profile + " -- sh");
@@ -109,6 +121,7 @@ int run_command(const std::vector<std::string>& args) {
     return 0;
   }
   for (const auto& note : sandbox.notes) log::debug("%s", note.c_str());
+  for (const auto& warning : sandbox.warnings) log::warn("%s", warning.c_str());
   std::vector<sock_filter> bpf = seccomp::compile_bpf(sandbox.seccomp);
   return exec::run(sandbox, bpf);
 }

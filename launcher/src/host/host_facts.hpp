@@ -37,6 +37,14 @@ struct HostFacts {
   // Facts about host paths the plan refers to, filled by add_path_facts().
   std::map<std::string, PathFact> paths;
 
+  // Desktop session facts, filled by add_desktop_facts() only for profiles that ask for the
+  // desktop (so plain launches read nothing more).
+  std::string nodename;      // uname().nodename: the host name X11 cookies are written for
+  std::string xauthority;    // contents of $XAUTHORITY (or ~/.Xauthority); empty if unreadable
+  std::string pulse_server;  // libpulse's choice: $PULSE_SERVER, client.conf default-server,
+                             // else "unix:$XDG_RUNTIME_DIR/pulse/native" ("" if none applies)
+  std::string dbus_proxy;    // absolute path of xdg-dbus-proxy found in $PATH, "" if missing
+
   // Lookup that treats an unknown path as missing.
   const PathFact& path(const std::string& p) const;
 };
@@ -52,6 +60,23 @@ std::map<std::string, std::string> compute_vars(const HostFacts& facts,
 // Parses $XDG_CONFIG_HOME/user-dirs.dirs text: XDG_X_DIR="$HOME/x" lines.
 std::map<std::string, std::string> parse_user_dirs(const std::string& contents,
                                                    const std::string& home);
+
+struct DesktopNeeds {
+  bool x11 = false;
+  bool audio = false;
+  bool dbus_proxy = false;
+};
+
+// Reads what the desktop grants need: uname, the Xauthority file, the PulseAudio server
+// (client.conf files), and where xdg-dbus-proxy is. Does not change anything.
+void add_desktop_facts(HostFacts& facts, const DesktopNeeds& needs);
+
+// libpulse's server lookup on text inputs, for tests: the env value, the contents of the user's
+// and the system's client.conf, and XDG_RUNTIME_DIR.
+std::string resolve_pulse_server(const std::string& env_pulse_server,
+                                 const std::string& user_client_conf,
+                                 const std::string& system_client_conf,
+                                 const std::string& runtime_dir);
 
 // lstat/realpath each path (once) and records the result in facts.paths.
 void add_path_facts(HostFacts& facts, const std::vector<std::string>& paths);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "plan/desktop.hpp"
 #include "plan/mount_builder.hpp"
 #include "plan/plan.hpp"
 
@@ -18,7 +19,8 @@ std::string runtime_dir(const host::HostFacts& host) {
   return "/run/user/" + std::to_string(host.uid);
 }
 
-std::vector<std::string> environment_for(const Profile& profile, const host::HostFacts& host) {
+std::vector<std::string> environment_for(const Profile& profile, const host::HostFacts& host,
+                                         const DesktopPart& desktop) {
   // Built-in values first; the profile's `set` may override any of them.
   std::map<std::string, std::string> set = {
       {"HOME", host.home},
@@ -27,9 +29,9 @@ std::vector<std::string> environment_for(const Profile& profile, const host::Hos
       {"PATH", kDefaultPath},
       {"XDG_RUNTIME_DIR", runtime_dir(host)},
   };
+  for (const auto& [name, value] : desktop.env_set) set[name] = value;
   for (const auto& [name, value] : profile.env_set) set[name] = value.value;
-  std::vector<std::string> keep;
-  keep.reserve(profile.env_keep.size());
+  std::vector<std::string> keep = desktop.env_keep;
   for (const auto& k : profile.env_keep) keep.push_back(k.value);
   return filter_environment(host.env, keep, set);
 }
@@ -53,6 +55,27 @@ seccomp::RuleSet seccomp_for(const Profile& profile) {
   return rules;
 }
 
+// Grants that open the sandbox more than a user may assume; listed by describe() and audit.
+std::vector<std::string> risks_for(const Profile& p) {
+  std::vector<std::string> out;
+  auto at = [](const Origin& o) { return " (" + o.to_string() + ")"; };
+  if (p.network.value == profile::NetworkMode::Host)
+    out.push_back("network = \"host\"" + at(p.network.origin) +
+                  ": the host's network, including services that listen only on localhost");
+  if (p.ipc.value == profile::IpcMode::Host)
+    out.push_back("ipc = \"host\"" + at(p.ipc.origin) +
+                  ": the host's shared memory and message queues");
+  if (p.home.value == profile::HomeMode::Host)
+    out.push_back("home = \"host\"" + at(p.home.origin) +
+                  ": the whole home read-write; the app can edit ~/.bashrc or autostart entries "
+                  "and so run code outside the sandbox");
+  if (p.user_namespaces.value)
+    out.push_back("user-namespaces = true" + at(p.user_namespaces.origin) +
+                  ": the app can create namespaces, exposing kernel code normally reserved for "
+                  "root");
+  return out;
+}
+
 }  // namespace
 
 std::string persistent_home_dir(const Profile& profile, const host::HostFacts& host) {
@@ -67,6 +90,7 @@ std::vector<std::string> paths_to_probe(const Profile& profile, const host::Host
     for (const auto& e : *list) out.push_back(e.path);
   for (const auto& d : profile.devices)
     for (const auto& p : device_paths(d.value)) out.push_back(p);
+  for (const auto& p : desktop_paths(profile, host)) out.push_back(p);
   out.push_back(host.home);
   out.push_back(host.cwd);
   if (profile.home.value == profile::HomeMode::Persistent)
@@ -91,12 +115,21 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.gid_map = {host.gid, host.gid, 1};
   plan.hostname = profile.hostname.value.empty() ? profile.name : profile.hostname.value;
 
+  const DesktopPart desktop = plan_desktop(
+      {profile, host, runtime_dir(host), plan.hostname,
+       options.instance.empty() ? profile.name : options.instance});
   MountBuilder mounts(profile, host, runtime_dir(host), persistent_home_dir(profile, host));
+  mounts.add_desktop(desktop);
   plan.mounts = mounts.build();
   plan.notes = mounts.notes();
+  plan.warnings = desktop.warnings;
+  plan.risks = risks_for(profile);
+  plan.risks.insert(plan.risks.end(), desktop.risks.begin(), desktop.risks.end());
+  plan.helpers = desktop.helpers;
+  plan.instance_dir = desktop.instance_dir;
 
   plan.argv = options.command.empty() ? profile.command.value : options.command;
-  plan.env = environment_for(profile, host);
+  plan.env = environment_for(profile, host, desktop);
   // Start where the user is when that directory is visible inside; else in $HOME.
   plan.cwd = mounts.sandbox_path_for(host.cwd).value_or(host.home);
   plan.rlimits = rlimits_for(profile);

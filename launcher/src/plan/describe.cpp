@@ -93,11 +93,25 @@ std::string describe(const SandboxPlan& plan) {
 
   o << "mounts (in order, on a fresh tmpfs root that is made read-only last):\n";
   for (const auto& m : plan.mounts) o << "  " << describe_mount(m) << "\n";
+  if (!plan.helpers.empty()) {
+    o << "helpers (started on the host before the sandbox, stopped after it):\n";
+    o << "  private directory: " << plan.instance_dir << " (mode 0700)\n";
+    for (const auto& h : plan.helpers)
+      o << "  " << h.name << ": " << quote_argv(h.argv) << "\n";
+  }
   if (!plan.notes.empty()) {
     o << "notes:\n";
     for (const auto& n : plan.notes) o << "  " << n << "\n";
   }
 
+  if (!plan.warnings.empty()) {
+    o << "warnings:\n";
+    for (const auto& w : plan.warnings) o << "  " << w << "\n";
+  }
+  if (!plan.risks.empty()) {
+    o << "risks (grants that weaken the sandbox):\n";
+    for (const auto& r : plan.risks) o << "  " << r << "\n";
+  }
   o << "command: " << (plan.argv.empty() ? "(none)" : quote_argv(plan.argv)) << "\n";
   o << "cwd: " << plan.cwd << "\n";
   o << "environment (everything else is cleared):\n";

@@ -76,6 +76,8 @@ std::vector<MountOp> MountBuilder::build() {
   add_grants(profile_.read_only, "filesystem.read-only", true);
   add_grants(profile_.read_write, "filesystem.read-write", false);
   add_tmpfs_grants();
+  add_desktop_mounts();
+  add_identity();
   if (!problems_.empty()) throw ProfileError(problems_);
   // Parents before children; hides are placed after what they cover by the same order, since a
   // hidden path is always inside the grant it masks.
@@ -249,6 +251,47 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
       op.read_only = read_only;
       op.source_is_dir = fact.canonical_type == FileType::Directory;
     }
+    add(std::move(op));
+  }
+}
+
+void MountBuilder::add_desktop_mounts() {
+  if (!desktop_) return;
+  // Implicit grants (fonts, themes, sysfs) give way to anything the profile says explicitly.
+  std::vector<PathEntry> implicit;
+  for (const auto& e : desktop_->read_only)
+    if (!owner_.count(e.path)) implicit.push_back(e);
+  add_grants(implicit, "desktop", true);
+  for (const auto& op : desktop_->mounts) {
+    if (owner_.count(op.target)) {
+      problems_.push_back({Origin{}, "desktop",
+                           op.target + " is needed by the desktop grants but already mounted by " +
+                               owner_[op.target]});
+      continue;
+    }
+    add(op);
+  }
+}
+
+void MountBuilder::add_identity() {
+  // With /etc bound whole the host's own files answer; otherwise names would not resolve
+  // (id, whoami, toolkits looking up the home directory), so write minimal ones.
+  for (const auto* list : {&profile_.read_only, &profile_.read_write})
+    for (const auto& e : *list)
+      if (e.path == "/etc") return;
+  const std::string uid = std::to_string(host_.uid);
+  const std::string gid = std::to_string(host_.gid);
+  std::string passwd = "root:x:0:0:root:/root:/bin/sh\n";
+  std::string group = "root:x:0:\n";
+  if (host_.uid != 0) passwd += host_.user + ":x:" + uid + ":" + gid + "::" + host_.home + ":/bin/sh\n";
+  if (host_.gid != 0) group += host_.user + ":x:" + gid + ":\n";
+  if (!owner_.count("/etc/passwd")) add(make(MountKind::File, "/etc/passwd", passwd, 0644));
+  if (!owner_.count("/etc/group")) add(make(MountKind::File, "/etc/group", group, 0644));
+  const auto& machine_id = host_.path("/etc/machine-id");
+  if (machine_id.canonical_type == FileType::Regular && !owner_.count("/etc/machine-id")) {
+    MountOp op = make(MountKind::Bind, "/etc/machine-id", machine_id.canonical);
+    op.read_only = true;
+    op.source_is_dir = false;
     add(std::move(op));
   }
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/desktop.hpp"
 #include "plan/plan.hpp"
 
 namespace cloister::plan {
@@ -25,6 +26,9 @@ class MountBuilder {
   MountBuilder(const profile::Profile& profile, const host::HostFacts& host,
                std::string runtime_dir, std::string persistent_home);
 
+  // Mounts the desktop grants need (sockets, generated files, optional read-only paths).
+  void add_desktop(const DesktopPart& desktop) { desktop_ = &desktop; }
+
   // Throws ProfileError when a grant cannot be honoured on this host.
   std::vector<MountOp> build();
   const std::vector<std::string>& notes() const { return notes_; }
@@ -40,6 +44,8 @@ class MountBuilder {
   void add_grants(const std::vector<profile::PathEntry>& list, const char* key, bool read_only);
   void add_tmpfs_grants();
   void add_hides();
+  void add_desktop_mounts();
+  void add_identity();
   bool conflicts(const std::string& target, const Origin& origin, const char* key);
   bool reserved(const std::string& target, const Origin& origin, const char* key);
   bool reaches_hidden(const profile::PathEntry& grant, const std::string& canonical,
@@ -56,6 +62,7 @@ class MountBuilder {
   std::map<std::string, std::string> owner_;  // target -> who mounts there
   std::vector<std::string> notes_;
   std::vector<Diagnostic> problems_;
+  const DesktopPart* desktop_ = nullptr;
 };
 
 }  // namespace cloister::plan

@@ -64,6 +64,16 @@ struct Rlimit {
   std::uint64_t value = 0;
 };
 
+// A process the launcher starts on the host, outside the sandbox, before the sandbox (e.g.
+// xdg-dbus-proxy). The executor inserts "--fd=N" after argv[0] (a pipe: the helper writes a
+// byte when it listens and exits when the launcher, and so the sandbox, is gone), waits for
+// `socket` to exist, and only then builds the sandbox.
+struct HelperProcess {
+  std::string name;               // "session bus proxy"
+  std::vector<std::string> argv;  // argv[0] is an absolute host path
+  std::string socket;             // host path the helper listens on (inside instance_dir)
+};
+
 struct SandboxPlan {
   std::string app;  // profile name
   std::vector<std::string> profile_files;
@@ -83,14 +93,25 @@ struct SandboxPlan {
   seccomp::RuleSet seccomp;
   bool allow_user_namespaces = false;
 
+  // Host directory private to this launch (0700, under $XDG_RUNTIME_DIR/cloister), created
+  // before the helpers start and removed when the sandbox ends. Empty: none needed.
+  std::string instance_dir;
+  std::vector<HelperProcess> helpers;
+
   // What the planner left out and why (optional paths absent on the host, hidden paths that
   // nothing grants anyway). Shown by describe() so a dry run never hides a decision.
   std::vector<std::string> notes;
+  // Grants that could not be honoured on this host (e.g. x11 without a display socket). Printed
+  // on every run: the app will start, but without something its profile asked for.
+  std::vector<std::string> warnings;
+  // Grants that weaken the sandbox in ways a user should know (X11, the whole session bus).
+  std::vector<std::string> risks;
 };
 
 // Command-line inputs that shape the plan.
 struct RunOptions {
   std::vector<std::string> command;  // replaces the profile's command when not empty
+  std::string instance;              // unique name of this launch (names instance_dir)
 };
 
 // Throws ProfileError for problems only visible against the host (e.g. a required path is
@@ -112,6 +133,16 @@ std::vector<std::string> paths_to_probe(const profile::Profile& profile,
 std::vector<std::string> filter_environment(const std::map<std::string, std::string>& host_env,
                                             const std::vector<std::string>& keep,
                                             const std::map<std::string, std::string>& set);
+
+// Filters an Xauthority file (binary, as libXau writes it) down to the cookies for local
+// display `display` written for `host_nodename` (or for any host), each rewritten for
+// `sandbox_hostname` so libXau inside the sandbox, which looks up its own hostname, finds it.
+std::string filter_xauthority(const std::string& data, const std::string& display,
+                              const std::string& host_nodename,
+                              const std::string& sandbox_hostname);
+
+// The display number of a local X11 DISPLAY (":0", ":1.0", "unix:2"); "" for others.
+std::string local_display_number(const std::string& display);
 
 // Human-readable plan: `cloister run --dry-run` and the golden files.
 std::string describe(const SandboxPlan& plan);

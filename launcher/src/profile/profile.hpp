@@ -21,11 +21,13 @@ enum class NetworkMode { None, Host };
 enum class IpcMode { Private, Host };
 enum class TimeMode { Host, Private };
 enum class HomeMode { Tmpfs, Persistent, HostRo, Host };
+enum class DbusMode { None, Filtered, Host };
 
 const char* to_string(NetworkMode m);
 const char* to_string(IpcMode m);
 const char* to_string(TimeMode m);
 const char* to_string(HomeMode m);
+const char* to_string(DbusMode m);
 
 // A filesystem entry after ${VAR} and ~ expansion: absolute and normalised.
 struct PathEntry {
@@ -64,6 +66,26 @@ struct Profile {
   std::vector<Sourced<std::string>> seccomp_allow;
   std::vector<Sourced<std::string>> seccomp_deny;
   Sourced<bool> user_namespaces{false, {}};
+
+  // [desktop] what of the user's desktop session the app may use. All off by default.
+  Sourced<bool> x11{false, {}};      // the display's socket + a filtered Xauthority
+  Sourced<bool> wayland{false, {}};  // the compositor's socket
+  Sourced<bool> audio{false, {}};    // PulseAudio and PipeWire sockets
+  Sourced<bool> gpu{false, {}};      // /dev/dri (and other GPU nodes) + the sysfs Mesa reads
+  Sourced<bool> fonts{false, {}};    // system and user fonts, fontconfig config and caches (ro)
+  Sourced<bool> themes{false, {}};   // icon, cursor, GTK/Qt themes and the user's settings (ro)
+  Sourced<DbusMode> dbus_session{DbusMode::None, {}};
+  Sourced<DbusMode> dbus_system{DbusMode::None, {}};
+  // xdg-dbus-proxy rules for the session bus (names, "name=rule" for call/broadcast).
+  std::vector<Sourced<std::string>> dbus_see;
+  std::vector<Sourced<std::string>> dbus_talk;
+  std::vector<Sourced<std::string>> dbus_own;
+  std::vector<Sourced<std::string>> dbus_call;
+  std::vector<Sourced<std::string>> dbus_broadcast;
+  // ... and for the system bus.
+  std::vector<Sourced<std::string>> dbus_system_talk;
+  std::vector<Sourced<std::string>> dbus_system_call;
+  std::vector<Sourced<std::string>> dbus_system_broadcast;
 
   // [limits] 0 = leave as is
   Sourced<std::int64_t> open_files{0, {}};
