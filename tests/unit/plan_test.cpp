@@ -365,3 +365,43 @@ TEST_CASE("a grant that resolves into a hidden path is refused") {
     CHECK_THAT(e.diagnostics()[0].message, Catch::Contains("inside the hidden path"));
   }
 }
+
+TEST_CASE("a hidden path is masked wherever a grant exposes it, also through a symlinked grant") {
+  auto host = fake_host();
+  host.paths["/data"] = {host::FileType::Directory, "/data", host::FileType::Directory};
+  host.paths["/data/secret"] = {host::FileType::Directory, "/data/secret",
+                                host::FileType::Directory};
+  host.paths["/home/user/alias"] = {host::FileType::Symlink, "/data", host::FileType::Directory};
+  auto pr = base_profile();
+  pr.read_only.push_back({"/home/user/alias", false, at(24)});
+  pr.read_only.push_back({"/data", false, at(25)});
+  pr.hide = {{"/data/secret", false, at(26)}};
+  auto plan = build_plan(pr, host, {});
+  // /home/user/alias is recreated as a link to /data here; without the /data grant it is a bind.
+  CHECK(find_op(plan, "/data/secret"));
+  pr.read_only.pop_back();
+  plan = build_plan(pr, host, {});
+  const MountOp* via_alias = find_op(plan, "/home/user/alias/secret");
+  REQUIRE(via_alias);
+  CHECK(via_alias->kind == MountKind::Hide);
+  CHECK(index_of(plan, "/home/user/alias") < index_of(plan, "/home/user/alias/secret"));
+}
+
+TEST_CASE("a tmpfs inside a grant must exist on the host; a grant may not lead into /proc") {
+  auto host = fake_host();
+  auto pr = base_profile();
+  pr.read_write = {{"/home/user/work", false, at(27)}};
+  pr.tmpfs = {{"/home/user/work/cache", false, at(28)}};
+  CHECK_THROWS_WITH(build_plan(pr, host, {}), Catch::Contains("create the directory on the host"));
+  host.paths["/home/user/work/cache"] = {host::FileType::Directory, "/home/user/work/cache",
+                                         host::FileType::Directory};
+  CHECK_NOTHROW(build_plan(pr, host, {}));
+  // Inside the private home tmpfs, a missing directory is simply made.
+  pr.tmpfs = {{"/home/user/.cache", false, at(29)}};
+  CHECK_NOTHROW(build_plan(pr, host, {}));
+
+  host.paths["/home/user/game"] = {host::FileType::Symlink, "/proc", host::FileType::Directory};
+  pr = base_profile();
+  pr.read_only.push_back({"/home/user/game", false, at(30)});
+  CHECK_THROWS_WITH(build_plan(pr, host, {}), Catch::Contains("which cloister builds itself"));
+}

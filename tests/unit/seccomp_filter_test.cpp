@@ -147,6 +147,12 @@ TEST_CASE("the compiled filter, loaded in a forked child") {
     out["io_uring_setup"] = outcome(syscall(SYS_io_uring_setup, 0, nullptr));
     out["ptrace"] = outcome(syscall(SYS_ptrace, 2 /* PEEKDATA */, 0, 0, 0));
     out["bpf"] = outcome(syscall(SYS_bpf, -1, nullptr, 0));
+    out["process_vm_readv"] = outcome(syscall(SYS_process_vm_readv, getppid(), nullptr, 0,
+                                              nullptr, 0, 0));
+    // Signal 0 only checks permission: kill(0) must be refused, kill(own pid) allowed.
+    out["kill_group"] = outcome(syscall(SYS_kill, 0, 0));
+    out["kill_group_high"] = outcome(syscall(SYS_kill, 0x100000000L, 0));
+    out["kill_self"] = outcome(syscall(SYS_kill, getpid(), 0));
     out["perf_event_open"] = outcome(syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0));
     out["open_by_handle_at"] = outcome(syscall(SYS_open_by_handle_at, -1, nullptr, 0));
     // x32 numbers go through the same entry; the kernel may lack x32, the filter may not.
@@ -188,6 +194,10 @@ TEST_CASE("the compiled filter, loaded in a forked child") {
       {"io_uring_setup", "ENOSYS"},
       {"ptrace", "EPERM"},
       {"bpf", "EPERM"},
+      {"process_vm_readv", "EPERM"},
+      {"kill_group", "EPERM"},
+      {"kill_group_high", "EPERM"},
+      {"kill_self", "ok"},
       {"perf_event_open", "EPERM"},
       {"open_by_handle_at", "EPERM"},
       {"x32_keyctl", "EPERM"},

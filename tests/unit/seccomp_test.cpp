@@ -64,6 +64,8 @@ TEST_CASE("default rules: flatpak's list plus the additions, each with a reason"
       {"pivot_root", EPERM},
       {"chroot", EPERM},
       {"ptrace", EPERM},
+      {"process_vm_readv", EPERM},
+      {"process_vm_writev", EPERM},
       {"perf_event_open", EPERM},
       {"userfaultfd", EPERM},
       {"bpf", EPERM},

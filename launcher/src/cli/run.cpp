@@ -1,4 +1,5 @@
 // cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "plan/plan.hpp"
 #include "seccomp/rules.hpp"
 #include "sys/log.hpp"
+#include "sys/unique_fd.hpp"
 
 namespace po = boost::program_options;
 
@@ -70,20 +72,31 @@ RunArgs parse(const std::vector<std::string>& args) {
   return r;
 }
 
-// Creates the persistent home (and its parents) owner-only. Refuses a symlink anywhere we
-// create, so a planted link cannot turn the app's home into some other host directory.
-void ensure_private_dir(const std::string& path) {
-  std::string partial;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    partial = path.substr(0, pos);
+// Creates the persistent home ${XDG_DATA_HOME}/cloister/home/<app>, owner-only. The data home
+// itself is the user's own; below it each component is made and opened without following
+// symlinks, so a link planted there (say by a sandboxed app that can write the data home)
+// cannot turn the app's home into some other host directory.
+void ensure_persistent_home(const profile::Profile& prof, const host::HostFacts& host) {
+  const std::string dir = plan::persistent_home_dir(prof, host);
+  const std::string base = dir.substr(0, dir.size() - ("/cloister/home/" + prof.name).size());
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = base.find('/', pos + 1);
+    const std::string partial = base.substr(0, pos);
     if (::mkdir(partial.c_str(), 0700) == -1 && errno != EEXIST)
-      throw SysError("creating the persistent home " + partial, errno);
+      throw SysError("creating " + partial, errno);
   }
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == -1) throw SysError("checking " + path, errno);
-  if (!S_ISDIR(st.st_mode)) throw Error("the persistent home " + path + " is not a directory");
+  UniqueFd fd(::open(base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw SysError("opening " + base, errno);
+  std::string path = base;
+  for (const std::string& part : {std::string("cloister"), std::string("home"), prof.name}) {
+    path += "/" + part;
+    if (::mkdirat(fd.get(), part.c_str(), 0700) == -1 && errno != EEXIST)
+      throw SysError("creating the persistent home " + path, errno);
+    UniqueFd next(::openat(fd.get(), part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next)
+      throw SysError("opening " + path + " (a symlink there is refused; move it away)", errno);
+    fd = std::move(next);
+  }
 }
 
 }  // namespace
@@ -106,13 +119,21 @@ int run_command(const std::vector<std::string>& args) {
   profile::Profile prof = profile::load(r.profile, load_context(host));
   log::debug("profile %s from %zu file(s)", prof.name.c_str(), prof.files.size());
 
-  if (prof.home.value == profile::HomeMode::Persistent && !r.dry_run)
-    ensure_private_dir(plan::persistent_home_dir(prof, host));
   host::add_desktop_facts(host, desktop_needs(prof));
   host::add_path_facts(host, plan::paths_to_probe(prof, host));
-
-  plan::SandboxPlan sandbox =
-      plan::build_plan(prof, host, {r.command, prof.name + "-" + std::to_string(::getpid())});
+  const plan::RunOptions options{r.command, prof.name + "-" + std::to_string(::getpid())};
+  plan::SandboxPlan sandbox = plan::build_plan(prof, host, options);
+  if (prof.home.value == profile::HomeMode::Persistent && !r.dry_run) {
+    // Only once the plan is known to be valid: a failed launch leaves nothing behind. The
+    // plan is then made again with the directory's real facts.
+    const std::string dir = plan::persistent_home_dir(prof, host);
+    if (host.path(dir).type == host::FileType::Missing) {
+      ensure_persistent_home(prof, host);
+      host.paths.erase(dir);
+      host::add_path_facts(host, {dir});
+      sandbox = plan::build_plan(prof, host, options);
+    }
+  }
   if (sandbox.argv.empty())
     throw UsageError("profile " + prof.name + " has no [app] command; give one after --, e.g. "
                      "cloister run " + r.profile + " -- sh");

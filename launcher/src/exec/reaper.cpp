@@ -31,7 +31,15 @@ void run_reaper(pid_t app) noexcept {
     int sig = ::sigwaitinfo(&watched, &info);
     if (sig == -1) continue;  // EINTR (e.g. SIGCONT after a stop)
     if (sig != SIGCHLD) {
-      if (app_running && sent_by_process(info.si_code)) ::kill(app, sig);
+      if (!sent_by_process(info.si_code)) continue;  // from the tty: the app got it already
+      if (app_running) {
+        ::kill(app, sig);
+      } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
+        // The app is gone and only what it left behind keeps the sandbox alive: a request to
+        // terminate ends the sandbox (the kernel kills the rest when pid 1 exits) rather than
+        // being dropped, which would leave only SIGKILL to stop the launcher.
+        ::_exit(app_status);
+      }
       continue;
     }
     // SIGCHLD does not queue: one may stand for many exits, so reap until nothing is left.

@@ -78,6 +78,12 @@ void finish_new_root(NewRoot& root) {
   check_mount_api(sys::mount_setattr(root.root_tmpfs.get(), "", AT_EMPTY_PATH, attr),
                   "making the sandbox root read-only");
   root.root_tmpfs.reset();
+  // /dev is a tmpfs of its own, populated by the plan; left writable, any process inside could
+  // replace /dev/stdout or /dev/ptmx for the others or fake a device directory. Its submounts
+  // (pts, shm, the device binds) are separate mounts and keep their own flags.
+  if (::faccessat(AT_FDCWD, "/dev", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    check_mount_api(sys::mount_setattr(AT_FDCWD, "/dev", AT_SYMLINK_NOFOLLOW, attr),
+                    "making /dev read-only");
   ::umask(root.saved_umask);
   log::debug("mount: switched to the sandbox root (read-only at its top)");
 }

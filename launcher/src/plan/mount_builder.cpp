@@ -236,6 +236,7 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
       continue;
     }
     if (conflicts(entry.path, entry.origin, key)) continue;
+    if (fact.canonical != entry.path && reserved(fact.canonical, entry.origin, key)) continue;
     if (reaches_hidden(entry, fact.canonical, key)) continue;
     MountOp op;
     op.target = entry.path;
@@ -318,6 +319,14 @@ void MountBuilder::add_tmpfs_grants() {
   for (const auto& entry : profile_.tmpfs) {
     if (reserved(entry.path, entry.origin, "filesystem.tmpfs")) continue;
     if (conflicts(entry.path, entry.origin, "filesystem.tmpfs")) continue;
+    if (exposed(entry.path) && host_.path(entry.path).type == FileType::Missing) {
+      // The mount point would have to be created inside a bind, i.e. on the host (or fail
+      // on a read-only one): a launch must not leave directories behind.
+      problems_.push_back({entry.origin, "filesystem.tmpfs",
+                           entry.path + " does not exist inside the grant that holds it; "
+                                        "create the directory on the host first"});
+      continue;
+    }
     MountOp op = make(MountKind::Tmpfs, entry.path, {},
                       entry.path == "/tmp" || entry.path == "/var/tmp" ? 01777 : 0755);
     op.origin = origin_of(entry.origin);
@@ -333,25 +342,27 @@ void MountBuilder::add_hides() {
                        origin_of(entry.origin) + ")");
       continue;
     }
-    // Mask what the app would reach: for a symlink, the place it points to.
-    std::optional<std::string> target;
-    if (fact.type == FileType::Symlink)
-      target = sandbox_path_for(fact.canonical);
-    else if (exposed(entry.path))
-      target = entry.path;
-    if (!target) {
+    // Mask what the app would reach, wherever it shows: the hidden path can appear under
+    // several grants (a grant of ~/link -> ~ exposes ~/.ssh as ~/link/.ssh), and for a hidden
+    // symlink what matters is the place it points to.
+    std::vector<std::string> targets = sandbox_paths_for(fact.canonical);
+    if (targets.empty()) {
       notes_.push_back("hide " + entry.path + ": no grant exposes it (" +
                        origin_of(entry.origin) + ")");
       continue;
     }
-    MountOp op;
-    op.kind = MountKind::Hide;
-    op.target = *target;
-    op.read_only = true;
-    op.mode = 0;
-    op.source_is_dir = fact.canonical_type == FileType::Directory;
-    op.origin = origin_of(entry.origin);
-    ops_.push_back(std::move(op));
+    for (const auto& target : targets) {
+      if (owner_.count(target)) continue;  // already masked via another entry
+      MountOp op;
+      op.kind = MountKind::Hide;
+      op.target = target;
+      op.read_only = true;
+      op.mode = 0;
+      op.source_is_dir = fact.canonical_type == FileType::Directory;
+      op.origin = origin_of(entry.origin);
+      owner_.emplace(target, op.origin);
+      ops_.push_back(std::move(op));
+    }
   }
 }
 
@@ -373,8 +384,19 @@ bool MountBuilder::exposed(const std::string& sandbox_path) const {
   return m && m->kind == MountKind::Bind;
 }
 
+std::vector<std::string> MountBuilder::sandbox_paths_for(const std::string& host_path) const {
+  std::vector<std::string> out;
+  for (const auto& op : ops_) {
+    if (op.kind != MountKind::Bind || !is_under(host_path, op.source)) continue;
+    std::string inside = op.target + host_path.substr(op.source.size());
+    if (exposed(inside) && std::find(out.begin(), out.end(), inside) == out.end())
+      out.push_back(inside);
+  }
+  return out;
+}
+
 std::optional<std::string> MountBuilder::sandbox_path_for(const std::string& host_path) const {
-  // Binds map a canonical host source to a target; find the deepest source holding the path.
+  // Binds map a canonical host source to a target; the deepest source holding the path wins.
   const MountOp* best = nullptr;
   for (const auto& op : ops_) {
     if (op.kind != MountKind::Bind || !is_under(host_path, op.source)) continue;

@@ -35,6 +35,8 @@ class MountBuilder {
 
   // Where a (canonical) host path shows inside the sandbox, if a bind exposes it.
   std::optional<std::string> sandbox_path_for(const std::string& host_path) const;
+  // Every place a (canonical) host path shows inside the sandbox.
+  std::vector<std::string> sandbox_paths_for(const std::string& host_path) const;
 
  private:
   void add(MountOp op);

@@ -164,8 +164,18 @@ RuleSet default_rules(bool allow_user_namespaces) {
                    "not be filtered); ENOSYS makes libc fall back to clone()",
                    ENOSYS));
   r.push_back(rule("ptrace",
-                   "reads and writes other processes' memory and registers, and has a history "
-                   "of kernel bugs; allow it for debuggers"));
+                   "controls other processes (registers, memory, syscalls) and has a history of "
+                   "kernel bugs; allow it for debuggers"));
+  add_all(r, {"process_vm_readv", "process_vm_writev"},
+          "reads and writes another process's memory without ptrace; allow it with ptrace for "
+          "debuggers");
+  // The sandbox stays in the caller's process group so that the terminal's job control keeps
+  // working; kill(0) would reach that whole group, including processes outside the sandbox.
+  // Inside, no other group can be named: a pid namespace only shows its own leaders.
+  r.push_back(rule("kill",
+                   "kill(0, ...) signals the caller's process group, which the sandbox shares "
+                   "with the shell that started it",
+                   EPERM, {masked(0, 0xFFFFFFFFu, 0)}));
   r.push_back(rule("perf_event_open",
                    "performance counters: large kernel surface with a history of local root "
                    "bugs, and a side channel on the host"));
