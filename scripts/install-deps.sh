@@ -9,6 +9,12 @@ packages=(
   build-essential cmake pkg-config
   libcap-dev libseccomp-dev libtomlplusplus-dev libboost-program-options-dev catch2
   util-linux passwd
+  # The [desktop] integration tests start real servers and clients (tests/integration/desktop_*).
+  xvfb xauth xterm x11-apps x11-utils imagemagick
+  dbus-daemon dbus-bin dbus-tests xdg-dbus-proxy
+  pulseaudio pulseaudio-utils
+  weston wayland-utils
+  fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -76,8 +76,8 @@ TEST_CASE("the shipped profiles and subcommands work", "[cli]") {
     TempDir data("cloister-it-data");
     const std::string marker = data.path() + "/started";
     std::string profile = dir.write("dry.toml", ProfileText().read_write(data.path()).str());
-    Result r = run({cloister_bin(), "run", "--dry-run", profile, "--", "/bin/sh", "-c",
-                    "echo x > " + marker});
+    Result r = run(
+        {cloister_bin(), "run", "--dry-run", profile, "--", "/bin/sh", "-c", "echo x > " + marker});
     INFO(r.describe());
     CHECK(r.status == 0);
     CHECK(contains(r.out, "namespaces:"));

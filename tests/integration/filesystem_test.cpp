@@ -142,8 +142,8 @@ TEST_CASE("host files outside the grants are absent", "[fs]") {
     CHECK(value(kv, elsewhere.path()) == "missing");
   }
   SECTION("granted, it is there (the check can fail)") {
-    Result s = run_probe_with(dir, "present", ProfileText().read_only(elsewhere.path()),
-                              {"stat", file});
+    Result s =
+        run_probe_with(dir, "present", ProfileText().read_only(elsewhere.path()), {"stat", file});
     INFO(s.describe());
     REQUIRE(s.status == 0);
     CHECK(value(parse_kv(s.out), file) == "file");
@@ -166,4 +166,44 @@ TEST_CASE("host files outside the grants are absent", "[fs]") {
     REQUIRE(l.status == 0);
     CHECK(value(parse_kv(l.out), "count") == "0");
   }
+}
+
+TEST_CASE("home = \"host-ro\": the real home read-only, with hidden parts masked", "[fs]") {
+  require_preconditions();
+  const char* home_env = std::getenv("HOME");
+  REQUIRE(home_env != nullptr);
+  const std::string home = home_env;
+  HomeMarker marker(home);
+  INFO("marker " << marker.path());
+  REQUIRE(marker.ok());
+  // A private directory in the real home, standing in for ~/.ssh; removed at the end.
+  const std::string hidden = home + "/.cloister-it-hidden-" + std::to_string(getpid());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      unlink((dir + "/key").c_str());
+      rmdir(dir.c_str());
+    }
+  } cleanup{hidden};
+  REQUIRE(::mkdir(hidden.c_str(), 0700) == 0);
+  { std::ofstream(hidden + "/key") << "secret\n"; }
+  REQUIRE(host_exists(hidden + "/key"));
+
+  TempDir dir;
+  ProfileText profile;
+  profile.set("filesystem", "home", quote("host-ro")).hide(hidden);
+  const std::string written = home + "/.cloister-it-written-" + std::to_string(getpid());
+  Result s = run_probe_with(dir, "homero", profile, {"stat", marker.path(), hidden + "/key"});
+  INFO(s.describe());
+  REQUIRE(s.status == 0);
+  auto kv = parse_kv(s.out);
+  CHECK(value(kv, marker.path()) == "file");
+  CHECK(value(kv, hidden + "/key") == "missing");
+
+  Result w = run_probe_with(dir, "homero", profile, {"write", written});
+  INFO(w.describe());
+  REQUIRE(w.status == 0);
+  CHECK(value(parse_kv(w.out), "write") == "EROFS");
+  CHECK_FALSE(host_exists(written));
+  unlink(written.c_str());
 }

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -95,8 +95,9 @@ std::string precondition_problem() {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     int err = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
-    return std::string("unprivileged user namespaces are unavailable: unshare(CLONE_NEWUSER) "
-                       "failed in a child: ") +
+    return std::string(
+               "unprivileged user namespaces are unavailable: unshare(CLONE_NEWUSER) "
+               "failed in a child: ") +
            (err ? strerror(err) : "child died") +
            "; enable them (sysctl user.max_user_namespaces, "
            "kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)";
@@ -359,6 +360,11 @@ bool Process::wait_for_output(const std::string& needle, double timeout_s) {
     }
   }
   return true;
+}
+
+bool Process::type(const std::string& text) {
+  if (!pty_ || out_fd_ < 0) return false;
+  return write(out_fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
 
 Result Process::finish(double timeout_s) {

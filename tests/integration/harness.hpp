@@ -60,11 +60,11 @@ class ProfileText {
 std::string quote(const std::string& s);  // a TOML basic string
 
 struct Result {
-  int status = -1;        // exit code, or 128+N when killed by signal N, -1 when timed out
+  int status = -1;  // exit code, or 128+N when killed by signal N, -1 when timed out
   bool timed_out = false;
-  bool signaled = false;  // the launcher itself died of a signal
-  std::string out;        // stdout (under a pty: the terminal output, '\r' removed)
-  std::string err;        // stderr (empty under a pty)
+  bool signaled = false;         // the launcher itself died of a signal
+  std::string out;               // stdout (under a pty: the terminal output, '\r' removed)
+  std::string err;               // stderr (empty under a pty)
   std::string describe() const;  // for INFO: status, stdout and stderr in full
 };
 
@@ -88,6 +88,8 @@ class Process {
   pid_t pid() const { return pid_; }
   // Reads output until stdout contains `needle` or the timeout passes. True when seen.
   bool wait_for_output(const std::string& needle, double timeout_s);
+  // Under a pty: types `text` into the terminal (e.g. "\x03" for Ctrl-C). True when written.
+  bool type(const std::string& text);
   // Reads until the process has exited and its output is closed (or the timeout passes, then
   // kills the process group and reports timed_out).
   Result finish(double timeout_s);

@@ -65,6 +65,27 @@ TEST_CASE("ids inside are the caller's; other groups show as the overflow gid", 
   CHECK(seen == expected);
 }
 
+TEST_CASE("the id maps hold only the caller's own uid and gid", "[identity]") {
+  require_preconditions();
+  TempDir dir;
+  std::string profile = dir.write("maps.toml", ProfileText().str());
+  Result r = run_sandboxed(
+      profile, {"/bin/sh", "-c",
+                "for f in uid_map gid_map; do read a b c < /proc/self/$f; echo \"$f=$a $b $c\"; "
+                "echo \"$f.lines=$(wc -l < /proc/self/$f)\"; done; "
+                "echo \"setgroups=$(cat /proc/self/setgroups)\""});
+  INFO(r.describe());
+  REQUIRE(r.status == 0);
+  auto kv = parse_kv(r.out);
+  const std::string uid = std::to_string(getuid());
+  const std::string gid = std::to_string(getgid());
+  CHECK(value(kv, "uid_map") == uid + " " + uid + " 1");
+  CHECK(value(kv, "uid_map.lines") == "1");
+  CHECK(value(kv, "gid_map") == gid + " " + gid + " 1");
+  CHECK(value(kv, "gid_map.lines") == "1");
+  CHECK(value(kv, "setgroups") == "deny");
+}
+
 TEST_CASE("the app is pid 2 and its parent is the reaper, pid 1", "[identity]") {
   require_preconditions();
   TempDir dir;

@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -38,7 +38,7 @@ std::optional<ProcInfo> read_proc(pid_t pid) {
   rest >> info.state >> info.ppid;
   std::string field;
   for (int i = 5; i <= 21; ++i) rest >> field;  // fields 5..21
-  rest >> info.start_time;                       // field 22
+  rest >> info.start_time;                      // field 22
   return info;
 }
 
@@ -92,9 +92,17 @@ std::map<pid_t, unsigned long long> descendants(pid_t root) {
   return found;
 }
 
-// Living (not zombie) processes among `watched`, plus any process running `marker_argv`.
+// "pid:[4026532...]", or "" when it cannot be read.
+std::string pid_namespace(pid_t pid) {
+  char buf[128] = {};
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), buf, sizeof buf - 1);
+  return n < 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
+}
+
+// Living (not zombie) processes: among `watched`, in the pid namespace `pid_ns`, or running
+// `marker_argv`.
 std::set<pid_t> survivors(const std::map<pid_t, unsigned long long>& watched,
-                          const std::vector<std::string>& marker_argv) {
+                          const std::string& pid_ns, const std::vector<std::string>& marker_argv) {
   std::set<pid_t> alive;
   for (const auto& [pid, start] : watched) {
     auto info = read_proc(pid);
@@ -102,7 +110,9 @@ std::set<pid_t> survivors(const std::map<pid_t, unsigned long long>& watched,
   }
   for (pid_t p : all_pids()) {
     auto info = read_proc(p);
-    if (info && info->state != 'Z' && cmdline(p) == marker_argv) alive.insert(p);
+    if (!info || info->state == 'Z') continue;
+    if ((!pid_ns.empty() && pid_namespace(p) == pid_ns) || cmdline(p) == marker_argv)
+      alive.insert(p);
   }
   return alive;
 }
@@ -117,9 +127,9 @@ TEST_CASE("exit statuses propagate", "[lifecycle]") {
     std::vector<std::string> args;
     int expected;
   };
-  for (const Case& c : {Case{{"exit", "0"}, 0}, Case{{"exit", "3"}, 3},
-                        Case{{"kill-self", "INT"}, 128 + SIGINT},
-                        Case{{"kill-self", "KILL"}, 128 + SIGKILL}}) {
+  for (const Case& c :
+       {Case{{"exit", "0"}, 0}, Case{{"exit", "3"}, 3}, Case{{"kill-self", "INT"}, 128 + SIGINT},
+        Case{{"kill-self", "KILL"}, 128 + SIGKILL}}) {
     Result r = run_probe(profile, c.args);
     INFO("probe " << c.args[0] << " " << c.args[1] << "\n" << r.describe());
     CHECK_FALSE(r.signaled);  // the launcher reports the signal; it does not die of it
@@ -127,18 +137,44 @@ TEST_CASE("exit statuses propagate", "[lifecycle]") {
   }
 }
 
-TEST_CASE("SIGTERM sent to the launcher reaches the app", "[lifecycle]") {
+TEST_CASE("signals sent to the launcher reach the app", "[lifecycle]") {
   require_preconditions();
   TempDir dir;
   std::string profile = dir.write("term.toml", ProfileText().str());
-  Process p({cloister_bin(), "run", profile, "--", probe_bin(), "wait-signal", "20"}, {});
+  const std::vector<std::pair<int, std::string>> signals = {
+      {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"},   {SIGHUP, "SIGHUP"},    {SIGQUIT, "SIGQUIT"},
+      {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}, {SIGWINCH, "SIGWINCH"}};
+  for (const auto& [sig, name] : signals) {
+    INFO("kill(launcher, " << name << ")");
+    Process p({cloister_bin(), "run", profile, "--", probe_bin(), "wait-signal", "20"}, {});
+    bool ready = p.wait_for_output("ready=1", 20);
+    INFO("stdout so far:\n" << p.out_so_far() << "\nstderr so far:\n" << p.err_so_far());
+    REQUIRE(ready);
+    REQUIRE(kill(p.pid(), sig) == 0);
+    Result r = p.finish(20);
+    INFO(r.describe());
+    CHECK(value(parse_kv(r.out), "signal") == name);
+    CHECK(r.status == 0);  // the probe exits 0 after reporting the signal
+    CHECK_FALSE(r.signaled);
+  }
+}
+
+TEST_CASE("Ctrl-C on the terminal reaches the app, not only the launcher", "[lifecycle]") {
+  require_preconditions();
+  TempDir dir;
+  std::string profile = dir.write("ctrlc.toml", ProfileText().str());
+  RunOptions under_pty;
+  under_pty.pty = true;
+  Process p({cloister_bin(), "run", profile, "--", probe_bin(), "wait-signal", "20"}, under_pty);
   bool ready = p.wait_for_output("ready=1", 20);
-  INFO("stdout so far:\n" << p.out_so_far() << "\nstderr so far:\n" << p.err_so_far());
+  INFO("terminal so far:\n" << p.out_so_far());
   REQUIRE(ready);
-  REQUIRE(kill(p.pid(), SIGTERM) == 0);
+  REQUIRE(p.type("\x03"));  // VINTR: the terminal sends SIGINT to its foreground group
   Result r = p.finish(20);
   INFO(r.describe());
-  CHECK(value(parse_kv(r.out), "signal") == "SIGTERM");
+  std::string out = r.out;  // the terminal echoes the keystroke as "^C"
+  for (auto at = out.find("^C"); at != std::string::npos; at = out.find("^C")) out.erase(at, 2);
+  CHECK(value(parse_kv(out), "signal") == "SIGINT");
   CHECK(r.status == 0);
   CHECK_FALSE(r.signaled);
 }
@@ -147,8 +183,10 @@ TEST_CASE("SIGKILL to the launcher leaves no sandboxed process behind", "[lifecy
   require_preconditions();
   TempDir dir;
   std::string profile = dir.write("kill.toml", ProfileText().str());
-  // An unusual timeout makes the probe's command line a marker no other process has.
-  const std::vector<std::string> probe_argv = {probe_bin(), "wait-signal", "47"};
+  // A timeout no other run picks (concurrent runs of the suite) makes the probe's command line
+  // a marker; it is long enough to outlive the test should the sandbox survive.
+  const std::string marker_timeout = std::to_string(100 + getpid() % 1000);
+  const std::vector<std::string> probe_argv = {probe_bin(), "wait-signal", marker_timeout};
   std::vector<std::string> argv = {cloister_bin(), "run", profile, "--"};
   argv.insert(argv.end(), probe_argv.begin(), probe_argv.end());
   Process p(argv, {});
@@ -159,7 +197,16 @@ TEST_CASE("SIGKILL to the launcher leaves no sandboxed process behind", "[lifecy
   auto inside = descendants(p.pid());
   INFO("the launcher's descendants: " << inside.size());
   REQUIRE(inside.size() >= 2);  // the reaper and the probe at least
-  REQUIRE(survivors(inside, probe_argv).size() >= 2);
+  // The sandbox's pid namespace, from the probe (the launcher's direct child may be an
+  // intermediate process outside it).
+  std::string pid_ns;
+  for (const auto& [pid, start] : inside) {
+    if (cmdline(pid) == probe_argv) pid_ns = pid_namespace(pid);
+  }
+  INFO("the sandbox's pid namespace: " << pid_ns);
+  CHECK(!pid_ns.empty());
+  CHECK(pid_ns != pid_namespace(getpid()));
+  REQUIRE(survivors(inside, pid_ns, probe_argv).size() >= 2);
 
   REQUIRE(kill(p.pid(), SIGKILL) == 0);
   Result r = p.finish(10);
@@ -169,7 +216,7 @@ TEST_CASE("SIGKILL to the launcher leaves no sandboxed process behind", "[lifecy
   std::set<pid_t> left;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   do {
-    left = survivors(inside, probe_argv);
+    left = survivors(inside, pid_ns, probe_argv);
     if (left.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   } while (std::chrono::steady_clock::now() < deadline);

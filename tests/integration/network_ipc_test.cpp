@@ -95,9 +95,8 @@ TEST_CASE("network: only lo, and it is up", "[network]") {
     CHECK(value(kv, "count") == "1");
   }
   SECTION("network = \"host\": the host's interfaces, lo among them") {
-    Result r = run_probe_with(dir, "nethost",
-                              ProfileText().set("namespaces", "network", quote("host")),
-                              {"netifs"});
+    Result r = run_probe_with(
+        dir, "nethost", ProfileText().set("namespaces", "network", quote("host")), {"netifs"});
     INFO(r.describe());
     REQUIRE(r.status == 0);
     auto kv = parse_kv(r.out);

@@ -75,9 +75,8 @@ TEST_CASE("dangerous system calls fail", "[security]") {
     CHECK(value(kv, "socket_unix") == "ok");
   }
   SECTION("[security] user-namespaces = true lets unshare(CLONE_NEWUSER) through") {
-    Result r = run_probe_with(dir, "sysuserns",
-                              ProfileText().set("security", "user-namespaces", "true"),
-                              {"syscalls"});
+    Result r = run_probe_with(
+        dir, "sysuserns", ProfileText().set("security", "user-namespaces", "true"), {"syscalls"});
     INFO(r.describe());
     REQUIRE(r.status == 0);
     auto kv = parse_kv(r.out);

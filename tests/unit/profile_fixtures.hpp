@@ -66,7 +66,7 @@ inline profile::LoadContext fake_context(const TempDir& dir) {
 }
 
 // One expected diagnostic. `where` is relative to the test's directory ("a.toml:2:14"); in
-// `message` (a substring of the real one) "@" stands for that directory.
+// `message` (a substring of the real one) "@" stands for that directory and "@@" for "@".
 struct ExpectedDiag {
   std::string where;
   std::string key;
@@ -83,6 +83,11 @@ struct BadProfile {
 
 inline std::string with_dir(std::string text, const std::string& dir) {
   for (std::size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at)) {
+    if (text.compare(at, 2, "@@") == 0) {
+      text.erase(at, 1);
+      at += 1;
+      continue;
+    }
     text.replace(at, 1, dir);
     at += dir.size();
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exec/report.hpp"
+#include "exec/signals.hpp"
 #include "exec/steps.hpp"
 #include "sys/log.hpp"
 
@@ -31,19 +32,6 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
-}
-
-// pid 1 blocks the forwardable signals and the launcher may have set dispositions of its own:
-// the app starts as a freshly exec'd program would from a shell. Pending forwarded signals are
-// delivered right here, with their default action, which is what the sender meant.
-void reset_signals() {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);  // EINVAL: skip
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 std::string exec_error(const std::string& path, int err) {
@@ -96,6 +84,9 @@ std::string exec_error(const std::string& path, int err) {
 }  // namespace
 
 void exec_app(const plan::SandboxPlan& plan, int report_fd) noexcept {
+  // pid 1 blocks the forwardable signals: the app starts as a freshly exec'd program would from
+  // a shell. Pending forwarded signals are delivered right here, with their default action,
+  // which is what the sender meant.
   reset_signals();
   if (plan.argv.empty()) fail(report_fd, "running the app", 0, "no command given", kExitNotFound);
   try {

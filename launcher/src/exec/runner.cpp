@@ -9,9 +9,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "exec/child.hpp"
+#include "exec/helpers.hpp"
+#include "exec/instance.hpp"
 #include "exec/report.hpp"
 #include "exec/run.hpp"
 #include "exec/signals.hpp"
@@ -128,6 +131,23 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     check_sys(::sigprocmask(SIG_BLOCK, &watched, nullptr), "blocking signals");
     UniqueFd sigfd(::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!sigfd) throw SysError("creating a signalfd", errno);
+
+    // Host-side resources, released in reverse order on every way out of this block: the
+    // helpers stop first, then their directory goes. The watched signals are blocked already,
+    // so a SIGTERM or Ctrl-C ends the app (or the wait for the helpers), never the launcher
+    // itself before it has cleaned up.
+    std::optional<InstanceDir> instance;
+    if (!plan.instance_dir.empty()) {
+      const std::string needed_for =
+          plan.helpers.empty() ? "its instance directory" : plan.helpers[0].name;
+      instance.emplace(InstanceDir::create(plan.instance_dir, needed_for));
+    }
+    Helpers helpers;
+    for (const auto& helper : plan.helpers) helpers.start(helper);
+    if (!plan.helpers.empty()) {
+      if (int sig = helpers.wait_ready(sigfd.get())) return 128 + sig;
+    }
+
     UniqueFd go_read, go_write, report_read, report_write;
     make_pipe(go_read, go_write);
     make_pipe(report_read, report_write);
@@ -168,7 +188,7 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
       return record.exit_code;
     }
     return exit_status_of(status);
-  } catch (const SysError& e) {
+  } catch (const std::exception& e) {  // SysError, Error (a helper), bad_alloc
     log::error("%s", e.what());
     return kExitSetupFailed;
   }

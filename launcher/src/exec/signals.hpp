@@ -20,6 +20,10 @@ inline bool sent_by_process(int si_code) {
   return si_code == SI_USER || si_code == SI_QUEUE || si_code == SI_TKILL;
 }
 
+// Every disposition back to SIG_DFL and an empty signal mask: what a process about to exec
+// (the app, a helper) should start with, whatever the launcher had set. Async-signal-safe.
+void reset_signals() noexcept;
+
 // Exit status of a waited-for process: its code, or 128+N when signal N killed it.
 int exit_status_of(int wait_status);
 

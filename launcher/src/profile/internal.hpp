@@ -81,9 +81,57 @@ struct Layer {
   std::vector<Item> seccomp_deny;
   std::optional<Setting<bool>> user_namespaces;
 
+  // [desktop]; the lists hold the entries as written (expanded and checked when merged).
+  std::optional<Setting<bool>> x11;
+  std::optional<Setting<bool>> wayland;
+  std::optional<Setting<bool>> audio;
+  std::optional<Setting<bool>> gpu;
+  std::optional<Setting<bool>> fonts;
+  std::optional<Setting<bool>> themes;
+  std::optional<Setting<DbusMode>> dbus_session;
+  std::optional<Setting<DbusMode>> dbus_system;
+  std::vector<Item> dbus_see;
+  std::vector<Item> dbus_talk;
+  std::vector<Item> dbus_own;
+  std::vector<Item> dbus_call;
+  std::vector<Item> dbus_broadcast;
+  std::vector<Item> dbus_system_talk;
+  std::vector<Item> dbus_system_call;
+  std::vector<Item> dbus_system_broadcast;
+
   std::optional<Setting<std::int64_t>> open_files;
   std::optional<Setting<std::int64_t>> processes;
 };
+
+// desktop.cpp: the [desktop] keys as tables, so parse.cpp and merge.cpp walk the same list.
+struct DesktopFlag {
+  const char* key;  // "x11"
+  std::optional<Setting<bool>> Layer::*layer;
+  Sourced<bool> Profile::*profile;
+};
+const std::vector<DesktopFlag>& desktop_flags();
+
+enum class DbusBus { Session, System };
+enum class DbusEntry { Name, Rule };  // "org.example.App" or "org.example.App=RULE"
+
+struct DbusList {
+  const char* key;  // "dbus-talk"
+  DbusBus bus;
+  DbusEntry entry;
+  std::vector<Item> Layer::*layer;
+  std::vector<Sourced<std::string>> Profile::*profile;
+};
+const std::vector<DbusList>& dbus_lists();
+
+// The mode key ("dbus-session") a bus's rule lists depend on, and its value in `p`.
+const char* dbus_mode_key(DbusBus bus);
+const Sourced<DbusMode>& dbus_mode(const Profile& p, DbusBus bus);
+
+// What is wrong with an entry after expansion ("" = nothing): `raw` as written (for the
+// message), `value` expanded. A name is a well-known bus name, optionally ending in ".*"; a
+// rule is NAME=[METHOD][@PATH] as xdg-dbus-proxy's --call and --broadcast take it.
+std::string dbus_name_problem(const std::string& raw, const std::string& value);
+std::string dbus_rule_problem(const std::string& raw, const std::string& value);
 
 // parse.cpp: TOML text -> Layer. A syntax error yields no layer (one diagnostic).
 std::optional<Layer> parse_layer(const std::string& file, std::string_view text,
@@ -138,6 +186,8 @@ bool valid_hostname(std::string_view name);
 bool valid_env_name(std::string_view name);
 bool valid_env_pattern(std::string_view pattern);
 bool valid_syscall_spelling(std::string_view name);
+// "\"raw\"", plus " (expands to \"value\")" when expansion changed it.
+std::string show_value(const std::string& raw, const std::string& value);
 // `raw` is the text as written (for hints), `path` the expanded path; `hide` picks the wording.
 std::string path_problem(const std::string& raw, const std::string& path, bool hide);
 // Sorts by file (in `order`, then by name), line, column; keeps the emission order otherwise.

@@ -30,6 +30,18 @@ const char* to_string(HomeMode m) {
   return "?";
 }
 
+const char* to_string(DbusMode m) {
+  switch (m) {
+    case DbusMode::None:
+      return "none";
+    case DbusMode::Filtered:
+      return "filtered";
+    case DbusMode::Host:
+      return "host";
+  }
+  return "?";
+}
+
 namespace {
 
 // The app name decides the override file and ${APP}, so it is settled from the profile's own

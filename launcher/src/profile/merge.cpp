@@ -1,11 +1,13 @@
 // Layers -> Profile. Every layer's values are expanded and checked, including values a later
 // file overrides, so `cloister check` shows every problem and not only the winning ones.
 // Lists append (first occurrence kept), scalars override (the later file and its Origin win),
-// environment.set merges by name.
+// environment.set merges by name. D-Bus rules are checked against their bus's mode last, on
+// the merged result.
 #include <algorithm>
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "profile/internal.hpp"
@@ -82,6 +84,7 @@ class Merger {
     append_unique_items(allow_, layer.seccomp_allow);
     append_unique_items(deny_, layer.seccomp_deny);
     set_scalar(out_.user_namespaces, layer.user_namespaces);
+    add_desktop(layer);
     set_scalar(out_.open_files, layer.open_files);
     set_scalar(out_.processes, layer.processes);
   }
@@ -89,6 +92,7 @@ class Merger {
   void finish(const std::vector<std::string>& files) {
     check_hidden_grants();
     check_seccomp_conflicts(files);
+    check_dbus_modes();
   }
 
  private:
@@ -210,6 +214,51 @@ class Merger {
     }
   }
 
+  void add_desktop(const Layer& layer) {
+    for (const auto& flag : desktop_flags()) set_scalar(out_.*(flag.profile), layer.*(flag.layer));
+    set_scalar(out_.dbus_session, layer.dbus_session);
+    set_scalar(out_.dbus_system, layer.dbus_system);
+    for (const auto& list : dbus_lists()) {
+      for (const auto& item : layer.*(list.layer)) add_dbus_entry(list, item);
+    }
+  }
+
+  // Checked after expansion ("org.example.${APP}"); a repeat of an entry, from any file, is
+  // dropped, so the first one and its origin stay.
+  void add_dbus_entry(const DbusList& list, const Item& item) {
+    auto value = expand_item(item);
+    if (!value) return;
+    std::string problem = list.entry == DbusEntry::Name ? dbus_name_problem(item.text, *value)
+                                                        : dbus_rule_problem(item.text, *value);
+    if (!problem.empty()) {
+      error(item.origin, item.key, problem);
+      return;
+    }
+    auto& out = out_.*(list.profile);
+    bool dup = std::any_of(out.begin(), out.end(),
+                           [&](const Sourced<std::string>& s) { return s.value == *value; });
+    if (dup) return;
+    out.push_back({std::move(*value), item.origin});
+    dbus_entries_.emplace_back(&list, item);
+  }
+
+  // Rules only mean something to the filtering proxy. Checked on the merged profile: the mode
+  // may come from an include or the override, and a later file may change it.
+  void check_dbus_modes() {
+    for (const auto& [list, item] : dbus_entries_) {
+      const Sourced<DbusMode>& mode = dbus_mode(out_, list->bus);
+      if (mode.value == DbusMode::Filtered) continue;
+      const std::string mode_key = dbus_mode_key(list->bus);
+      std::string now = "it is \"" + std::string(to_string(mode.value)) + "\", " +
+                        (mode.origin.builtin() ? std::string("the default")
+                                               : "set at " + mode.origin.to_string());
+      error(item.origin, item.key,
+            std::string(list->key) + " needs " + mode_key + " = \"filtered\" (" + now +
+                "); rules apply only through the filtering proxy: set " + mode_key +
+                " = \"filtered\" in [desktop], or remove this rule");
+    }
+  }
+
   std::vector<PathEntry>& target(List list) {
     switch (list) {
       case List::ReadOnly:
@@ -268,6 +317,7 @@ class Merger {
   std::vector<SeenPath> hides_;
   std::vector<Item> allow_;  // first entry for each name, with its key, as in out_
   std::vector<Item> deny_;
+  std::vector<std::pair<const DbusList*, Item>> dbus_entries_;  // kept entries, merge order
 };
 
 }  // namespace

@@ -14,9 +14,6 @@
 namespace cloister::profile::detail {
 namespace {
 
-constexpr const char* kDesktopMessage =
-    "the [desktop] table is not supported yet by this cloister version; remove it";
-
 const EnumNames<NetworkMode> kNetworkNames = {{"none", NetworkMode::None},
                                               {"host", NetworkMode::Host}};
 const EnumNames<IpcMode> kIpcNames = {{"private", IpcMode::Private}, {"host", IpcMode::Host}};
@@ -26,6 +23,26 @@ const EnumNames<HomeMode> kHomeNames = {{"tmpfs", HomeMode::Tmpfs},
                                         {"host-ro", HomeMode::HostRo},
                                         {"host", HomeMode::Host}};
 const std::vector<std::string> kDevices = {"dri", "snd", "video", "input"};
+const EnumNames<DbusMode> kDbusNames = {
+    {"none", DbusMode::None}, {"filtered", DbusMode::Filtered}, {"host", DbusMode::Host}};
+
+// "x11, wayland, ... and dbus-system-broadcast", from the tables so it cannot fall behind.
+const std::string& desktop_keys() {
+  static const std::string kKeys = [] {
+    std::vector<std::string> keys;
+    for (const auto& f : desktop_flags()) keys.emplace_back(f.key);
+    keys.emplace_back("dbus-session");
+    keys.emplace_back("dbus-system");
+    for (const auto& l : dbus_lists()) keys.emplace_back(l.key);
+    std::string s;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i > 0) s += (i + 1 == keys.size()) ? " and " : ", ";
+      s += keys[i];
+    }
+    return s;
+  }();
+  return kKeys;
+}
 
 class Parser : public TomlReader {
  public:
@@ -39,8 +56,6 @@ class Parser : public TomlReader {
       std::string key = join_key("", name);
       if (name == "include") {
         if (auto items = string_array(v, key)) layer_.includes = std::move(*items);
-      } else if (name == "desktop") {
-        error(at(k), key, kDesktopMessage);
       } else if (name == "app") {
         if (auto* t = table(v, key)) parse_app(*t, key);
       } else if (name == "namespaces") {
@@ -51,13 +66,15 @@ class Parser : public TomlReader {
         if (auto* t = table(v, key)) parse_environment(*t, key);
       } else if (name == "security") {
         if (auto* t = table(v, key)) parse_security(*t, key);
+      } else if (name == "desktop") {
+        if (auto* t = table(v, key)) parse_desktop(*t, key);
       } else if (name == "limits") {
         if (auto* t = table(v, key)) parse_limits(*t, key);
       } else {
         error(at(k), key,
               "unknown top-level key \"" + name +
                   "\"; known keys are include and the tables [app], [namespaces], [filesystem], "
-                  "[environment], [security] and [limits]");
+                  "[environment], [security], [desktop] and [limits]");
       }
     }
     return std::move(layer_);
@@ -234,6 +251,48 @@ class Parser : public TomlReader {
         unknown_key(k, tk, "seccomp-allow, seccomp-deny and user-namespaces");
       }
     }
+  }
+
+  // Types and closed value sets only: the D-Bus entries may use ${APP}, so they are checked
+  // once expanded (merge.cpp), as is whether their bus is "filtered" (only the merged profile
+  // knows: an include may set the mode).
+  void parse_desktop(const toml::table& t, const std::string& tk) {
+    for (auto&& [k, v] : t) {
+      const std::string name(k.str());
+      std::string key = join_key(tk, name);
+      if (const auto* flag = find_flag(name)) {
+        if (auto s = bool_value(v, key)) layer_.*(flag->layer) = s;
+      } else if (name == "dbus-session") {
+        if (auto s = enum_value(v, key, kDbusNames)) layer_.dbus_session = s;
+      } else if (name == "dbus-system") {
+        if (auto s = enum_value(v, key, kDbusNames)) layer_.dbus_system = s;
+      } else if (const auto* list = find_list(name)) {
+        if (auto items = string_array(v, key)) layer_.*(list->layer) = std::move(*items);
+      } else if (name == "dbus-system-see" || name == "dbus-system-own") {
+        // Likely guesses from the session keys, so they get their own answer. Owning a system
+        // bus name is a system service's business, and an app that talks to a service sees it.
+        const std::string kind = name.substr(std::string_view("dbus-system-").size());
+        error(at(k), key,
+              "the system bus takes no " + kind +
+                  " rules; use dbus-system-talk, dbus-system-call or dbus-system-broadcast");
+      } else {
+        unknown_key(k, tk, desktop_keys().c_str());
+      }
+    }
+  }
+
+  static const DesktopFlag* find_flag(const std::string& name) {
+    for (const auto& f : desktop_flags()) {
+      if (name == f.key) return &f;
+    }
+    return nullptr;
+  }
+
+  static const DbusList* find_list(const std::string& name) {
+    for (const auto& l : dbus_lists()) {
+      if (name == l.key) return &l;
+    }
+    return nullptr;
   }
 
   void parse_limits(const toml::table& t, const std::string& tk) {

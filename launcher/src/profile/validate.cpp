@@ -15,13 +15,6 @@ bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <=
 bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
-// "\"x\"", or "\"${HOME}/x/\" (expands to \"/home/u/x/\")" when expansion changed it.
-std::string show(const std::string& raw, const std::string& path) {
-  std::string s = "\"" + raw + "\"";
-  if (raw != path) s += " (expands to \"" + path + "\")";
-  return s;
-}
-
 bool has_dot_component(const std::string& path) {
   std::size_t start = 0;
   while (start <= path.size()) {
@@ -35,6 +28,13 @@ bool has_dot_component(const std::string& path) {
 }
 
 }  // namespace
+
+// "\"x\"", or "\"${HOME}/x/\" (expands to \"/home/u/x/\")" when expansion changed it.
+std::string show_value(const std::string& raw, const std::string& value) {
+  std::string s = "\"" + raw + "\"";
+  if (raw != value) s += " (expands to \"" + value + "\")";
+  return s;
+}
 
 bool valid_app_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || !lower_or_digit(name[0])) return false;
@@ -73,10 +73,10 @@ std::string path_problem(const std::string& raw, const std::string& path, bool h
   if (path.empty()) return "empty path; give an absolute path";
   if (path[0] != '/') {
     if (raw[0] == '~') {
-      return "relative path " + show(raw, path) +
+      return "relative path " + show_value(raw, path) +
              ": only a leading ~ or ~/ means the home directory; write the path out";
     }
-    return "relative path " + show(raw, path) +
+    return "relative path " + show_value(raw, path) +
            ": paths must be absolute; start with /, ~/ or a variable such as ${HOME}";
   }
   if (path == "/") {
@@ -84,13 +84,13 @@ std::string path_problem(const std::string& raw, const std::string& path, bool h
                 : "granting / would expose the whole host; grant specific directories";
   }
   if (path.find("//") != std::string::npos) {
-    return "path " + show(raw, path) + " contains //; write single slashes";
+    return "path " + show_value(raw, path) + " contains //; write single slashes";
   }
   if (path.back() == '/') {
-    return "path " + show(raw, path) + " ends with /; remove the trailing slash";
+    return "path " + show_value(raw, path) + " ends with /; remove the trailing slash";
   }
   if (has_dot_component(path)) {
-    return "path " + show(raw, path) +
+    return "path " + show_value(raw, path) +
            " has a . or .. component; write it without them, so it names one place only";
   }
   return "";
