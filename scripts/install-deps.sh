@@ -15,6 +15,8 @@ packages=(
   pulseaudio pulseaudio-utils
   weston wayland-utils
   fonts-dejavu-core
+  # Small real apps the smoke test launches through their shipped profiles.
+  mupdf galculator mousepad ristretto
 )
 missing=()
 for p in "${packages[@]}"; do

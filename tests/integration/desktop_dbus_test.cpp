@@ -256,6 +256,14 @@ TEST_CASE("dbus-session = \"filtered\": the proxy lives exactly as long as the s
   std::vector<std::string> dirs = instance_dirs(bus);
   INFO("instance directories in " << bus.runtime << "/cloister: " << join(dirs));
   CHECK(dirs.size() == 1);
+  for (const auto& d : dirs) {
+    struct stat st {};
+    std::string path = bus.runtime + "/cloister/" + d;
+    INFO(path);
+    REQUIRE(lstat(path.c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0700);  // the proxy's socket is for this user only
+  }
 
   SECTION("the app exits (SIGTERM forwarded to it)") {
     REQUIRE(kill(launcher.pid(), SIGTERM) == 0);

@@ -135,3 +135,35 @@ TEST_CASE("wayland = true without WAYLAND_DISPLAY: wayland-0", "[desktop][waylan
   CHECK(contains(r.out, "'wl_compositor'"));
   CHECK(value(parse_kv(r.out), "WAYLAND_DISPLAY") == kDefaultName);
 }
+
+TEST_CASE("wayland = true with a WAYLAND_DISPLAY that is a path: nothing from elsewhere",
+          "[desktop][wayland]") {
+  require_preconditions();
+  TempDir dir("cloister-wayland");
+  std::string runtime = dir.mkdir("run");
+  ::chmod(runtime.c_str(), 0700);
+  std::string elsewhere = dir.mkdir("elsewhere");
+  UnixListener socket(elsewhere + "/wl");
+  REQUIRE(socket.ok());
+  const std::string rt = sandbox_runtime_dir();
+  for (const std::string& name : {std::string("../elsewhere/wl"), elsewhere + "/wl"}) {
+    Env env = with(hermetic_env(), {{"XDG_RUNTIME_DIR", runtime}, {"WAYLAND_DISPLAY", name}});
+    Result r = probe_in(dir, "wlpath", wayland_profile(true),
+                        {"stat", rt + "/wl", rt + "/elsewhere/wl", elsewhere + "/wl"}, env);
+    INFO("WAYLAND_DISPLAY=" << name << ": " << r.describe());
+    // docs/desktop.md: WAYLAND_DISPLAY must be a plain name. Refusing to start (125, saying
+    // why) and going on without the grant (with a warning) are both fine; binding the socket
+    // it points to is not.
+    if (r.status == 125) {
+      CHECK(contains(r.err, "WAYLAND_DISPLAY"));
+      CHECK(r.out.empty());
+    } else {
+      CHECK(r.status == 0);
+      CHECK(contains(r.err, "warning"));
+      auto kv = parse_kv(r.out);
+      CHECK(value(kv, rt + "/wl") == "missing");
+      CHECK(value(kv, rt + "/elsewhere/wl") == "missing");
+      CHECK(value(kv, elsewhere + "/wl") == "missing");
+    }
+  }
+}

@@ -460,3 +460,35 @@ TEST_CASE("x11 = true without an X server: a warning, and the app still runs", "
   CHECK(contains(r.err, "warning"));
   CHECK(contains(r.err, socket));
 }
+
+TEST_CASE("x11 = true with a remote DISPLAY: skipped with a warning, nothing granted",
+          "[desktop][x11]") {
+  require_preconditions();
+  XTools tools;
+  TempDir dir("cloister-x11");
+  std::string runtime = dir.mkdir("run");
+  ::chmod(runtime.c_str(), 0700);
+  // A real local server on display N, so the only thing wrong is how DISPLAY names it.
+  XDisplay d = start_xvfb(dir, tools);
+  INFO(d.server->describe());
+  for (const std::string& display :
+       {"localhost" + d.name, "127.0.0.1" + d.name, "otherhost" + d.name}) {
+    Env env = with(hermetic_env(), d.env());
+    env["DISPLAY"] = display;
+    env["XDG_RUNTIME_DIR"] = runtime;
+    std::string probe = sh_quote(probe_bin());
+    Result r = run_in(dir, "remote", x11_profile(true),
+                      {"sh", "-c",
+                       probe + " env DISPLAY XAUTHORITY; " + probe + " stat " + d.socket() + " " +
+                           sandbox_runtime_dir() + "/Xauthority"},
+                      env);
+    INFO("DISPLAY=" << display << ": " << r.describe());
+    CHECK(r.status == 0);
+    CHECK(contains(r.err, "warning"));
+    auto kv = parse_kv(r.out);
+    CHECK(value(kv, "DISPLAY") == "<unset>");
+    CHECK(value(kv, "XAUTHORITY") == "<unset>");
+    CHECK(value(kv, d.socket()) == "missing");
+    CHECK(value(kv, sandbox_runtime_dir() + "/Xauthority") == "missing");
+  }
+}

@@ -405,3 +405,14 @@ TEST_CASE("a tmpfs inside a grant must exist on the host; a grant may not lead i
   pr.read_only.push_back({"/home/user/game", false, at(30)});
   CHECK_THROWS_WITH(build_plan(pr, host, {}), Catch::Contains("which cloister builds itself"));
 }
+
+TEST_CASE("an optional folder grant that is the home itself is skipped, a required one refused") {
+  auto host = fake_host();
+  auto pr = base_profile();
+  pr.read_write = {{"/home/user", true, at(31)}};
+  auto plan = build_plan(pr, host, {});
+  CHECK(find_op(plan, "/home/user")->kind == MountKind::Tmpfs);
+  CHECK_FALSE(first_line_with(plan.notes, "it is the home itself").empty());
+  pr.read_write = {{"/home/user", false, at(31)}};
+  CHECK_THROWS_WITH(build_plan(pr, host, {}), Catch::Contains("set `home` instead"));
+}

@@ -242,7 +242,7 @@ InstanceDir InstanceDir::create(const std::string& path, const std::string& need
     remove_stale(out.base_.get(), parts.name, path);
     check_sys(::mkdirat(out.base_.get(), parts.name.c_str(), 0700), "creating " + path);
   }
-  // From here on the destructor removes it, whatever fails next.
+  // Once dir_ is open, the destructor removes the directory, whatever fails next.
   out.path_ = path;
   out.name_ = parts.name;
   struct stat st {};

@@ -223,6 +223,13 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
                               bool read_only) {
   for (const auto& entry : list) {
     if (reserved(entry.path, entry.origin, key)) continue;
+    if (entry.optional && entry.path == host_.home) {
+      // xdg-user-dirs points a disabled folder at $HOME itself: an optional folder grant
+      // then means "no such folder", not "the whole home".
+      notes_.push_back("skipped ?" + entry.path + ": it is the home itself (" +
+                       origin_of(entry.origin) + ")");
+      continue;
+    }
     const auto& fact = host_.path(entry.path);
     if (fact.type == FileType::Missing || fact.canonical.empty()) {
       if (entry.optional) {
