@@ -269,7 +269,8 @@ int check_pids(const Args&) {
 
 int check_syscalls(const Args&) {
   const std::vector<std::pair<const char*, std::function<long()>>> calls = {
-      {"getpid", [] { return syscall(SYS_getpid);  // glibc's getpid() never sets errno }},
+      // Raw syscall: glibc's getpid() wrapper never sets errno, so a denial would be lost.
+      {"getpid", [] { return syscall(SYS_getpid); }},
       {"keyctl", [] { return syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* session */, 0); }},
       {"perf_event_open",
        [] {
