@@ -224,6 +224,12 @@ class Planner {
         if (std::string own = own_name(); !own.empty()) {
           proxy_args.push_back("--own=" + own);
           proxy_args.push_back("--own=" + own + ".*");
+          // Owning a name also lets the app talk to whoever holds it: an unsandboxed copy of
+          // the same app already running on the host would take over this launch.
+          out_.risks.push_back("dbus-session may own " + own + " (" +
+                               p_.desktop_entry.origin.to_string() +
+                               "): if the app already runs outside the sandbox, this launch can "
+                               "hand its request (e.g. the file to open) to that unsandboxed copy");
         }
         add_rules(proxy_args, "--see=", p_.dbus_see);
         add_rules(proxy_args, "--talk=", p_.dbus_talk);
