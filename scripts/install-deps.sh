@@ -6,7 +6,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config clang-format
   libcap-dev libseccomp-dev libtomlplusplus-dev libboost-program-options-dev catch2
   util-linux passwd
   # The [desktop] integration tests start real servers and clients (tests/integration/desktop_*).

@@ -50,8 +50,10 @@ int main(int argc, char** argv) {
     return usage_status;
   } catch (const ProfileError& e) {
     cli::print_diagnostics(e, "error");
-    std::fprintf(stderr, "cloister: the profile is invalid (%zu problem%s); fix it, then see "
-                 "`cloister check`\n", e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s");
+    std::fprintf(stderr,
+                 "cloister: the profile is invalid (%zu problem%s); fix it, then see "
+                 "`cloister check`\n",
+                 e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s");
     return is_run ? exec::kExitSetupFailed : 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cloister: %s\n", e.what());

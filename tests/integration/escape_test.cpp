@@ -19,9 +19,9 @@ TEST_CASE("the app cannot signal the launcher's process group", "[escape]") {
   TempDir dir;
   const std::string profile = dir.write("pg.toml", ProfileText().str());
   // The shell holds a trap for TERM; if kill(0) reached its group, the trap would run.
-  const std::string script =
-      "trap 'echo HOST-GOT-TERM' TERM; " + cloister_bin() + " run " + profile +
-      " -- /bin/sh -c 'kill -TERM 0; echo inner=$?'; echo launcher=$?";
+  const std::string script = "trap 'echo HOST-GOT-TERM' TERM; " + cloister_bin() + " run " +
+                             profile +
+                             " -- /bin/sh -c 'kill -TERM 0; echo inner=$?'; echo launcher=$?";
   Result r = run({"/usr/bin/setsid", "/bin/sh", "-c", script});
   INFO(r.describe());
   CHECK(contains(r.out, "inner=1"));
@@ -70,8 +70,8 @@ TEST_CASE("a hidden directory stays hidden behind a symlinked grant of its paren
   ProfileText text;
   text.read_only(dir.path() + "/alias").hide(dir.path() + "/real/secret");
   const std::string profile = dir.write("hide.toml", text.str());
-  Result r = run_probe(profile, {"stat", dir.path() + "/alias/secret/key",
-                                 dir.path() + "/alias/visible"});
+  Result r =
+      run_probe(profile, {"stat", dir.path() + "/alias/secret/key", dir.path() + "/alias/visible"});
   INFO(r.describe());
   auto kv = parse_kv(r.out);
   CHECK(value(kv, dir.path() + "/alias/secret/key") == "missing");

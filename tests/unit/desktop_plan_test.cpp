@@ -56,8 +56,9 @@ bool has_env_name(const SandboxPlan& p, const std::string& name) {
 
 TEST_CASE("local display numbers") {
   const std::pair<const char*, const char*> rows[] = {
-      {":0", "0"},   {":1.0", "1"},   {"unix:12", "12"},  {"unix:3.1", "3"},
-      {"host:0", ""}, {"localhost:10.0", ""}, {":", ""}, {":x", ""}, {"", ""}, {"::1:0", ""}};
+      {":0", "0"},    {":1.0", "1"},          {"unix:12", "12"}, {"unix:3.1", "3"},
+      {"host:0", ""}, {"localhost:10.0", ""}, {":", ""},         {":x", ""},
+      {"", ""},       {"::1:0", ""}};
   for (const auto& [in, out] : rows) {
     INFO(in);
     CHECK(local_display_number(in) == out);
@@ -65,14 +66,14 @@ TEST_CASE("local display numbers") {
 }
 
 TEST_CASE("Xauthority keeps only the display's local cookies, rewritten for the sandbox") {
-  const std::string data = xauth_record(256, "myhost", "0", "AAAA") +   // ours
-                           xauth_record(256, "myhost", "1", "BBBB") +   // other display
-                           xauth_record(256, "otherhost", "0", "CCCC") +  // other host
+  const std::string data = xauth_record(256, "myhost", "0", "AAAA") +          // ours
+                           xauth_record(256, "myhost", "1", "BBBB") +          // other display
+                           xauth_record(256, "otherhost", "0", "CCCC") +       // other host
                            xauth_record(0, "\x7f\x00\x00\x01", "0", "DDDD") +  // TCP entry
-                           xauth_record(65535, "", "0", "EEEE");        // wildcard
+                           xauth_record(65535, "", "0", "EEEE");               // wildcard
   const std::string out = filter_xauthority(data, "0", "myhost", "sandbox");
-  const std::string expected = xauth_record(256, "sandbox", "0", "AAAA") +
-                               xauth_record(256, "sandbox", "0", "EEEE");
+  const std::string expected =
+      xauth_record(256, "sandbox", "0", "AAAA") + xauth_record(256, "sandbox", "0", "EEEE");
   CHECK(out == expected);
   CHECK(filter_xauthority(data, "7", "myhost", "sandbox").empty());
   // A truncated file keeps the records that parsed.
@@ -93,7 +94,8 @@ TEST_CASE("x11: the display socket, a filtered cookie file, DISPLAY and XAUTHORI
   auto host = fake_host();
   host.env["DISPLAY"] = ":3";
   host.nodename = "myhost";
-  host.xauthority = xauth_record(256, "myhost", "3", "COOKIE") + xauth_record(256, "myhost", "4", "X");
+  host.xauthority =
+      xauth_record(256, "myhost", "3", "COOKIE") + xauth_record(256, "myhost", "4", "X");
   socket_at(host, "/tmp/.X11-unix/X3");
   auto pr = gui_profile();
   pr.x11 = {true, at(5)};
@@ -209,19 +211,18 @@ TEST_CASE("filtered D-Bus: one xdg-dbus-proxy with the profile's rules, its sock
   auto plan = build_plan(pr, host, {{}, "app-42"});
   CHECK(plan.instance_dir == "/run/user/1000/cloister/app-42");
   REQUIRE(plan.helpers.size() == 1);
-  const std::vector<std::string> argv = {
-      "/usr/bin/xdg-dbus-proxy",
-      "unix:path=/run/user/1000/bus",
-      "/run/user/1000/cloister/app-42/bus",
-      "--filter",
-      "--own=org.example.App",
-      "--own=org.example.App.*",
-      "--talk=org.freedesktop.Notifications",
-      "--call=org.freedesktop.portal.*=*",
-      "unix:path=/run/dbus/system_bus_socket",
-      "/run/user/1000/cloister/app-42/system_bus_socket",
-      "--filter",
-      "--talk=org.freedesktop.UPower"};
+  const std::vector<std::string> argv = {"/usr/bin/xdg-dbus-proxy",
+                                         "unix:path=/run/user/1000/bus",
+                                         "/run/user/1000/cloister/app-42/bus",
+                                         "--filter",
+                                         "--own=org.example.App",
+                                         "--own=org.example.App.*",
+                                         "--talk=org.freedesktop.Notifications",
+                                         "--call=org.freedesktop.portal.*=*",
+                                         "unix:path=/run/dbus/system_bus_socket",
+                                         "/run/user/1000/cloister/app-42/system_bus_socket",
+                                         "--filter",
+                                         "--talk=org.freedesktop.UPower"};
   CHECK(plan.helpers[0].argv == argv);
   CHECK(plan.helpers[0].socket == "/run/user/1000/cloister/app-42/bus");
   const MountOp* bus = find_op(plan, "/run/user/1000/bus");
@@ -318,8 +319,7 @@ TEST_CASE("identity files are written when /etc is not bound whole") {
   const MountOp* passwd = find_op(plan, "/etc/passwd");
   REQUIRE(passwd);
   CHECK(passwd->kind == MountKind::File);
-  CHECK(passwd->source ==
-        "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n");
+  CHECK(passwd->source == "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n");
   CHECK(find_op(plan, "/etc/group")->source == "root:x:0:\nuser:x:1000:\n");
   CHECK(find_op(plan, "/etc/machine-id")->read_only);
 }

@@ -13,15 +13,21 @@ inline host::HostFacts fake_host() {
   h.user = "user";
   h.home = "/home/user";
   h.cwd = "/home/user/work";
-  h.env = {{"HOME", "/home/user"},         {"USER", "user"},
-           {"LANG", "C.UTF-8"},            {"TERM", "xterm"},
-           {"PATH", "/home/user/bin:/usr/bin"}, {"SECRET_TOKEN", "hunter2"},
-           {"LD_PRELOAD", "/tmp/evil.so"}, {"DISPLAY", ":0"}};
+  h.env = {{"HOME", "/home/user"},
+           {"USER", "user"},
+           {"LANG", "C.UTF-8"},
+           {"TERM", "xterm"},
+           {"PATH", "/home/user/bin:/usr/bin"},
+           {"SECRET_TOKEN", "hunter2"},
+           {"LD_PRELOAD", "/tmp/evil.so"},
+           {"DISPLAY", ":0"}};
   h.vars = host::compute_vars(h, "");
   h.nodename = "myhost";
   h.pulse_server = "unix:/run/user/1000/pulse/native";
   h.dbus_proxy = "/usr/bin/xdg-dbus-proxy";
-  auto dir = [&](const std::string& p) { h.paths[p] = {FileType::Directory, p, FileType::Directory}; };
+  auto dir = [&](const std::string& p) {
+    h.paths[p] = {FileType::Directory, p, FileType::Directory};
+  };
   auto link = [&](const std::string& p, const std::string& to) {
     h.paths[p] = {FileType::Symlink, to, FileType::Directory};
   };

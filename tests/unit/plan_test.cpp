@@ -1,12 +1,13 @@
 // build_plan against a fake host: namespaces, id maps, mount order, home modes, grants, hides,
 // environment filtering, rlimits and seccomp edits.
+#include "plan/plan.hpp"
+
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "plan/mount_builder.hpp"
-#include "plan/plan.hpp"
 #include "plan_fixtures.hpp"
 
 using namespace cloister;
@@ -36,7 +37,9 @@ profile::Profile base_profile() {
   profile::Profile pr;
   pr.name = "app";
   pr.command.value = {"/bin/sh"};
-  pr.read_only = {{"/usr", false, at(1)}, {"/bin", true, at(2)}, {"/etc", false, at(3)},
+  pr.read_only = {{"/usr", false, at(1)},
+                  {"/bin", true, at(2)},
+                  {"/etc", false, at(3)},
                   {"/lib32", true, at(4)}};
   return pr;
 }
@@ -92,9 +95,14 @@ TEST_CASE("path_less puts a directory before its contents and its contents befor
     bool less;
   };
   const Row rows[] = {
-      {"/a", "/a/b", true},        {"/a/b", "/a", false},     {"/a/b", "/a-b", true},
-      {"/a-b", "/a/b", false},     {"/home/u", "/home/u/x", true},
-      {"/home/u/x", "/home/u2", true}, {"/", "/a", true},     {"/a", "/a", false},
+      {"/a", "/a/b", true},
+      {"/a/b", "/a", false},
+      {"/a/b", "/a-b", true},
+      {"/a-b", "/a/b", false},
+      {"/home/u", "/home/u/x", true},
+      {"/home/u/x", "/home/u2", true},
+      {"/", "/a", true},
+      {"/a", "/a", false},
   };
   for (const auto& r : rows) {
     INFO(r.a << " < " << r.b);
@@ -292,9 +300,9 @@ TEST_CASE("command, cwd, rlimits") {
 
 TEST_CASE("environment: allowlist, loader variables dropped, set wins") {
   const std::map<std::string, std::string> env = {
-      {"LANG", "C.UTF-8"},      {"LC_TIME", "de_DE"},  {"TERM", "xterm"},
-      {"SECRET_TOKEN", "s3"},   {"LD_PRELOAD", "/x.so"}, {"LD_LIBRARY_PATH", "/x"},
-      {"LD_AUDIT", "/a.so"},    {"HOME", "/home/user"}, {"DISPLAY", ":0"}};
+      {"LANG", "C.UTF-8"},    {"LC_TIME", "de_DE"},    {"TERM", "xterm"},
+      {"SECRET_TOKEN", "s3"}, {"LD_PRELOAD", "/x.so"}, {"LD_LIBRARY_PATH", "/x"},
+      {"LD_AUDIT", "/a.so"},  {"HOME", "/home/user"},  {"DISPLAY", ":0"}};
   struct Row {
     std::vector<std::string> keep;
     std::map<std::string, std::string> set;
@@ -303,8 +311,10 @@ TEST_CASE("environment: allowlist, loader variables dropped, set wins") {
   const Row rows[] = {
       {{}, {}, {}},
       {{"LANG", "LC_*"}, {}, {"LANG=C.UTF-8", "LC_TIME=de_DE"}},
-      {{"*"}, {}, {"DISPLAY=:0", "HOME=/home/user", "LANG=C.UTF-8", "LC_TIME=de_DE",
-                   "SECRET_TOKEN=s3", "TERM=xterm"}},
+      {{"*"},
+       {},
+       {"DISPLAY=:0", "HOME=/home/user", "LANG=C.UTF-8", "LC_TIME=de_DE", "SECRET_TOKEN=s3",
+        "TERM=xterm"}},
       {{"LD_*", "TERM"}, {}, {"TERM=xterm"}},
       {{"TERM"}, {{"TERM", "dumb"}, {"LD_PRELOAD", "/ok.so"}}, {"LD_PRELOAD=/ok.so", "TERM=dumb"}},
       {{"NOPE"}, {}, {}},
@@ -321,9 +331,14 @@ TEST_CASE("the plan's environment: built-ins, keep and set; secrets and LD_PRELO
   pr.env_set["GREETING"] = {"hi", at(19)};
   auto plan = build_plan(pr, host, {});
   const std::vector<std::string> expected = {
-      "GREETING=hi", "HOME=/home/user", "LANG=C.UTF-8", "LOGNAME=user",
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-      "USER=user", "XDG_RUNTIME_DIR=/run/user/1000"};
+      "GREETING=hi",
+      "HOME=/home/user",
+      "LANG=C.UTF-8",
+      "LOGNAME=user",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "TERM=xterm",
+      "USER=user",
+      "XDG_RUNTIME_DIR=/run/user/1000"};
   CHECK(plan.env == expected);
 }
 

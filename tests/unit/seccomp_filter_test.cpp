@@ -147,8 +147,8 @@ TEST_CASE("the compiled filter, loaded in a forked child") {
     out["io_uring_setup"] = outcome(syscall(SYS_io_uring_setup, 0, nullptr));
     out["ptrace"] = outcome(syscall(SYS_ptrace, 2 /* PEEKDATA */, 0, 0, 0));
     out["bpf"] = outcome(syscall(SYS_bpf, -1, nullptr, 0));
-    out["process_vm_readv"] = outcome(syscall(SYS_process_vm_readv, getppid(), nullptr, 0,
-                                              nullptr, 0, 0));
+    out["process_vm_readv"] =
+        outcome(syscall(SYS_process_vm_readv, getppid(), nullptr, 0, nullptr, 0, 0));
     // Signal 0 only checks permission: kill(0) must be refused, kill(own pid) allowed.
     out["kill_group"] = outcome(syscall(SYS_kill, 0, 0));
     out["kill_group_high"] = outcome(syscall(SYS_kill, 0x100000000L, 0));

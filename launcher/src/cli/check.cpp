@@ -9,8 +9,9 @@ namespace cloister::cli {
 int check_command(const std::vector<std::string>& args) {
   if (args.empty()) throw UsageError("check: no PROFILE given\nusage: cloister check PROFILE...");
   if (args[0] == "--help" || args[0] == "-h") {
-    std::printf("usage: cloister check PROFILE...\n\nValidates each profile and prints every "
-                "problem as file:line:col. Exit 0 when all are valid, 2 otherwise.\n");
+    std::printf(
+        "usage: cloister check PROFILE...\n\nValidates each profile and prints every "
+        "problem as file:line:col. Exit 0 when all are valid, 2 otherwise.\n");
     return 0;
   }
   const host::HostFacts base = host::gather();

@@ -7,8 +7,9 @@ namespace cloister::cli {
 
 int profiles_command(const std::vector<std::string>& args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("usage: cloister profiles\n\nLists every profile on the search path (first match "
-                "wins) and the file it comes from.\n");
+    std::printf(
+        "usage: cloister profiles\n\nLists every profile on the search path (first match "
+        "wins) and the file it comes from.\n");
     return 0;
   }
   if (!args.empty()) throw UsageError("profiles: unexpected argument `" + args[0] + "`");

@@ -1,4 +1,6 @@
 // cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]
+#include "exec/run.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +12,6 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "exec/run.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/rules.hpp"
 #include "sys/log.hpp"
@@ -21,7 +22,8 @@ namespace po = boost::program_options;
 namespace cloister::cli {
 namespace {
 
-constexpr const char* kRunUsage = "usage: cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]";
+constexpr const char* kRunUsage =
+    "usage: cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]";
 
 struct RunArgs {
   std::string profile;
@@ -135,8 +137,10 @@ int run_command(const std::vector<std::string>& args) {
     }
   }
   if (sandbox.argv.empty())
-    throw UsageError("profile " + prof.name + " has no [app] command; give one after --, e.g. "
-                     "cloister run " + r.profile + " -- sh");
+    throw UsageError("profile " + prof.name +
+                     " has no [app] command; give one after --, e.g. "
+                     "cloister run " +
+                     r.profile + " -- sh");
   if (r.dry_run) {
     std::cout << plan::describe(sandbox);
     return 0;

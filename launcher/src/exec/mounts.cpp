@@ -230,14 +230,22 @@ void hide(NewRoot& root, int newroot, const MountOp& op) {
 void apply_mount(NewRoot& root, const MountOp& op) {
   UniqueFd newroot = open_newroot();
   switch (op.kind) {
-    case MountKind::Bind: return bind(root, newroot.get(), op);
-    case MountKind::Tmpfs: return tmpfs(newroot.get(), op);
-    case MountKind::Proc: return proc(newroot.get(), op);
-    case MountKind::Devpts: return devpts(newroot.get(), op);
-    case MountKind::Dir: return make_dir(newroot.get(), op);
-    case MountKind::Symlink: return make_symlink(newroot.get(), op);
-    case MountKind::File: return make_file(newroot.get(), op);
-    case MountKind::Hide: return hide(root, newroot.get(), op);
+    case MountKind::Bind:
+      return bind(root, newroot.get(), op);
+    case MountKind::Tmpfs:
+      return tmpfs(newroot.get(), op);
+    case MountKind::Proc:
+      return proc(newroot.get(), op);
+    case MountKind::Devpts:
+      return devpts(newroot.get(), op);
+    case MountKind::Dir:
+      return make_dir(newroot.get(), op);
+    case MountKind::Symlink:
+      return make_symlink(newroot.get(), op);
+    case MountKind::File:
+      return make_file(newroot.get(), op);
+    case MountKind::Hide:
+      return hide(root, newroot.get(), op);
   }
   throw Error("unknown mount kind for " + op.target);
 }
@@ -246,13 +254,20 @@ std::string describe_step(const MountOp& op) {
   switch (op.kind) {
     case MountKind::Bind:
       return "mounting " + op.target + (op.read_only ? " read-only" : " read-write");
-    case MountKind::Tmpfs: return "mounting a tmpfs on " + op.target;
-    case MountKind::Proc: return "mounting proc on " + op.target;
-    case MountKind::Devpts: return "mounting devpts on " + op.target;
-    case MountKind::Dir: return "creating directory " + op.target;
-    case MountKind::Symlink: return "creating symlink " + op.target;
-    case MountKind::File: return "creating file " + op.target;
-    case MountKind::Hide: return "hiding " + op.target;
+    case MountKind::Tmpfs:
+      return "mounting a tmpfs on " + op.target;
+    case MountKind::Proc:
+      return "mounting proc on " + op.target;
+    case MountKind::Devpts:
+      return "mounting devpts on " + op.target;
+    case MountKind::Dir:
+      return "creating directory " + op.target;
+    case MountKind::Symlink:
+      return "creating symlink " + op.target;
+    case MountKind::File:
+      return "creating file " + op.target;
+    case MountKind::Hide:
+      return "hiding " + op.target;
   }
   return "mounting " + op.target;
 }

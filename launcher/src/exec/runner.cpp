@@ -53,7 +53,8 @@ std::string explain_clone_error(int err) {
     case EINVAL:
       return "this kernel has no user namespaces (CONFIG_USER_NS) or lacks a namespace type "
              "cloister uses";
-    default: return std::strerror(err);
+    default:
+      return std::strerror(err);
   }
 }
 

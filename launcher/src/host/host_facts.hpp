@@ -13,8 +13,8 @@ namespace cloister::host {
 enum class FileType { Missing, Directory, Regular, Symlink, CharDevice, Socket, Other };
 
 struct PathFact {
-  FileType type = FileType::Missing;  // of the path itself (lstat)
-  std::string canonical;              // realpath(), empty when it does not resolve
+  FileType type = FileType::Missing;            // of the path itself (lstat)
+  std::string canonical;                        // realpath(), empty when it does not resolve
   FileType canonical_type = FileType::Missing;  // of what canonical names (stat)
 };
 

@@ -9,14 +9,22 @@ std::string IdMap::text() const {
 
 const char* to_string(MountKind k) {
   switch (k) {
-    case MountKind::Bind: return "bind";
-    case MountKind::Tmpfs: return "tmpfs";
-    case MountKind::Proc: return "proc";
-    case MountKind::Devpts: return "devpts";
-    case MountKind::Dir: return "dir";
-    case MountKind::Symlink: return "symlink";
-    case MountKind::File: return "file";
-    case MountKind::Hide: return "hide";
+    case MountKind::Bind:
+      return "bind";
+    case MountKind::Tmpfs:
+      return "tmpfs";
+    case MountKind::Proc:
+      return "proc";
+    case MountKind::Devpts:
+      return "devpts";
+    case MountKind::Dir:
+      return "dir";
+    case MountKind::Symlink:
+      return "symlink";
+    case MountKind::File:
+      return "file";
+    case MountKind::Hide:
+      return "hide";
   }
   return "?";
 }

@@ -39,7 +39,8 @@ std::vector<std::string> environment_for(const Profile& profile, const host::Hos
 std::vector<Rlimit> rlimits_for(const Profile& profile) {
   std::vector<Rlimit> out;
   if (profile.open_files.value > 0)
-    out.push_back({RLIMIT_NOFILE, "open-files", static_cast<std::uint64_t>(profile.open_files.value)});
+    out.push_back(
+        {RLIMIT_NOFILE, "open-files", static_cast<std::uint64_t>(profile.open_files.value)});
   if (profile.processes.value > 0)
     out.push_back({RLIMIT_NPROC, "processes", static_cast<std::uint64_t>(profile.processes.value)});
   return out;
@@ -115,9 +116,9 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.gid_map = {host.gid, host.gid, 1};
   plan.hostname = profile.hostname.value.empty() ? profile.name : profile.hostname.value;
 
-  const DesktopPart desktop = plan_desktop(
-      {profile, host, runtime_dir(host), plan.hostname,
-       options.instance.empty() ? profile.name : options.instance});
+  const DesktopPart desktop =
+      plan_desktop({profile, host, runtime_dir(host), plan.hostname,
+                    options.instance.empty() ? profile.name : options.instance});
   MountBuilder mounts(profile, host, runtime_dir(host), persistent_home_dir(profile, host));
   mounts.add_desktop(desktop);
   plan.mounts = mounts.build();

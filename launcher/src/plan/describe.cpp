@@ -43,10 +43,18 @@ std::string describe_mount(const MountOp& m) {
     case MountKind::Tmpfs:
       what = "tmpfs    " + m.target + " (mode " + octal(m.mode) + (m.read_only ? ",ro" : "") + ")";
       break;
-    case MountKind::Proc: what = "proc     " + m.target + " (sysctl knobs read-only)"; break;
-    case MountKind::Devpts: what = "devpts   " + m.target + " (new instance)"; break;
-    case MountKind::Dir: what = "dir      " + m.target + " (mode " + octal(m.mode) + ")"; break;
-    case MountKind::Symlink: what = "symlink  " + m.target + " -> " + m.source; break;
+    case MountKind::Proc:
+      what = "proc     " + m.target + " (sysctl knobs read-only)";
+      break;
+    case MountKind::Devpts:
+      what = "devpts   " + m.target + " (new instance)";
+      break;
+    case MountKind::Dir:
+      what = "dir      " + m.target + " (mode " + octal(m.mode) + ")";
+      break;
+    case MountKind::Symlink:
+      what = "symlink  " + m.target + " -> " + m.source;
+      break;
     case MountKind::File:
       what = "file     " + m.target + " (mode " + octal(m.mode) + ", " +
              std::to_string(m.source.size()) + " bytes)";
@@ -67,10 +75,10 @@ std::string describe(const SandboxPlan& plan) {
   for (const auto& f : plan.profile_files) o << "  " << f << "\n";
 
   o << "namespaces:";
-  const std::pair<bool, const char*> ns[] = {
-      {plan.ns.user, "user"}, {plan.ns.mount, "mount"}, {plan.ns.pid, "pid"},
-      {plan.ns.ipc, "ipc"},   {plan.ns.uts, "uts"},     {plan.ns.net, "net"},
-      {plan.ns.cgroup, "cgroup"}, {plan.ns.time, "time"}};
+  const std::pair<bool, const char*> ns[] = {{plan.ns.user, "user"},     {plan.ns.mount, "mount"},
+                                             {plan.ns.pid, "pid"},       {plan.ns.ipc, "ipc"},
+                                             {plan.ns.uts, "uts"},       {plan.ns.net, "net"},
+                                             {plan.ns.cgroup, "cgroup"}, {plan.ns.time, "time"}};
   for (const auto& [on, name] : ns)
     if (on) o << " " << name;
   o << "\nshared with the host:";
@@ -96,8 +104,7 @@ std::string describe(const SandboxPlan& plan) {
   if (!plan.helpers.empty()) {
     o << "helpers (started on the host before the sandbox, stopped after it):\n";
     o << "  private directory: " << plan.instance_dir << " (mode 0700)\n";
-    for (const auto& h : plan.helpers)
-      o << "  " << h.name << ": " << quote_argv(h.argv) << "\n";
+    for (const auto& h : plan.helpers) o << "  " << h.name << ": " << quote_argv(h.argv) << "\n";
   }
   if (!plan.notes.empty()) {
     o << "notes:\n";

@@ -9,27 +9,50 @@ using host::FileType;
 using profile::DbusMode;
 
 // Host variables that make a toolkit look and behave like the user's desktop.
-const std::vector<std::string> kLookVariables = {
-    "XDG_CURRENT_DESKTOP", "XDG_SESSION_DESKTOP", "DESKTOP_SESSION", "GTK_THEME",
-    "GTK_IM_MODULE",       "QT_IM_MODULE",        "XMODIFIERS",      "QT_QPA_PLATFORMTHEME",
-    "QT_STYLE_OVERRIDE",   "QT_SCALE_FACTOR",     "QT_AUTO_SCREEN_SCALE_FACTOR",
-    "GDK_SCALE",           "GDK_DPI_SCALE",       "XCURSOR_THEME",   "XCURSOR_SIZE"};
+const std::vector<std::string> kLookVariables = {"XDG_CURRENT_DESKTOP",
+                                                 "XDG_SESSION_DESKTOP",
+                                                 "DESKTOP_SESSION",
+                                                 "GTK_THEME",
+                                                 "GTK_IM_MODULE",
+                                                 "QT_IM_MODULE",
+                                                 "XMODIFIERS",
+                                                 "QT_QPA_PLATFORMTHEME",
+                                                 "QT_STYLE_OVERRIDE",
+                                                 "QT_SCALE_FACTOR",
+                                                 "QT_AUTO_SCREEN_SCALE_FACTOR",
+                                                 "GDK_SCALE",
+                                                 "GDK_DPI_SCALE",
+                                                 "XCURSOR_THEME",
+                                                 "XCURSOR_SIZE"};
 
-const std::vector<std::string> kFontPaths = {
-    "/usr/local/share/fonts", "/var/cache/fontconfig", "~/.local/share/fonts", "~/.fonts",
-    "~/.config/fontconfig",   "~/.cache/fontconfig"};
+const std::vector<std::string> kFontPaths = {"/usr/local/share/fonts", "/var/cache/fontconfig",
+                                             "~/.local/share/fonts",   "~/.fonts",
+                                             "~/.config/fontconfig",   "~/.cache/fontconfig"};
 
-const std::vector<std::string> kThemePaths = {
-    "~/.themes",           "~/.icons",          "~/.local/share/themes",
-    "~/.local/share/icons", "~/.config/gtk-3.0", "~/.config/gtk-4.0",
-    "~/.gtkrc-2.0",        "~/.config/Trolltech.conf", "~/.config/kdeglobals",
-    "~/.config/qt5ct",     "~/.config/qt6ct",   "~/.config/dconf"};
+const std::vector<std::string> kThemePaths = {"~/.themes",
+                                              "~/.icons",
+                                              "~/.local/share/themes",
+                                              "~/.local/share/icons",
+                                              "~/.config/gtk-3.0",
+                                              "~/.config/gtk-4.0",
+                                              "~/.gtkrc-2.0",
+                                              "~/.config/Trolltech.conf",
+                                              "~/.config/kdeglobals",
+                                              "~/.config/qt5ct",
+                                              "~/.config/qt6ct",
+                                              "~/.config/dconf"};
 
 // GPU nodes flatpak binds for its "dri" device, where they exist.
 std::vector<std::string> gpu_nodes() {
-  std::vector<std::string> out = {"/dev/dri",         "/dev/udmabuf",     "/dev/mali",
-                                  "/dev/mali0",       "/dev/umplock",     "/dev/nvidiactl",
-                                  "/dev/nvidia-modeset", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
+  std::vector<std::string> out = {"/dev/dri",
+                                  "/dev/udmabuf",
+                                  "/dev/mali",
+                                  "/dev/mali0",
+                                  "/dev/umplock",
+                                  "/dev/nvidiactl",
+                                  "/dev/nvidia-modeset",
+                                  "/dev/nvidia-uvm",
+                                  "/dev/nvidia-uvm-tools",
                                   "/dev/kfd"};
   for (int i = 0; i < 20; ++i) out.push_back("/dev/nvidia" + std::to_string(i));
   return out;
@@ -124,7 +147,8 @@ class Planner {
     if (!p_.wayland.value) out_.env_set["XDG_SESSION_TYPE"] = "x11";
     out_.risks.push_back("x11 (" + o.to_string() +
                          "): X11 does not isolate clients; the app can read keystrokes and the "
-                         "contents of every window on display :" + n + " and inject input");
+                         "contents of every window on display :" +
+                         n + " and inject input");
   }
 
   void wayland() {
@@ -244,8 +268,8 @@ class Planner {
       }
     }
     if (system) {
-      const std::string upstream = env_or(host_, "DBUS_SYSTEM_BUS_ADDRESS",
-                                          "unix:path=/run/dbus/system_bus_socket");
+      const std::string upstream =
+          env_or(host_, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/dbus/system_bus_socket");
       const std::string inside = "/run/dbus/system_bus_socket";
       if (p_.dbus_system.value == DbusMode::Filtered) {
         const std::string sock = out_.instance_dir + "/system_bus_socket";
@@ -267,8 +291,9 @@ class Planner {
     if (host_.dbus_proxy.empty()) {
       const Origin& o = p_.dbus_session.value == DbusMode::Filtered ? p_.dbus_session.origin
                                                                     : p_.dbus_system.origin;
-      problems_.push_back({o, "desktop", "filtered D-Bus needs xdg-dbus-proxy, which is not in "
-                                         "PATH; install it (apt install xdg-dbus-proxy)"});
+      problems_.push_back({o, "desktop",
+                           "filtered D-Bus needs xdg-dbus-proxy, which is not in "
+                           "PATH; install it (apt install xdg-dbus-proxy)"});
       return;
     }
     HelperProcess proxy;
@@ -348,7 +373,8 @@ std::vector<std::string> desktop_paths(const profile::Profile& p, const host::Ho
   if (p.themes.value)
     for (const auto& t : kThemePaths) out.push_back(expand_home(t, host));
   if (p.dbus_session.value == DbusMode::Host)
-    out.push_back(dbus_unix_path(env_or(host, "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + rt + "/bus")));
+    out.push_back(
+        dbus_unix_path(env_or(host, "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + rt + "/bus")));
   if (p.dbus_system.value == DbusMode::Host)
     out.push_back(dbus_unix_path(
         env_or(host, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/dbus/system_bus_socket")));

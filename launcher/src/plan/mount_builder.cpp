@@ -81,11 +81,13 @@ std::vector<MountOp> MountBuilder::build() {
   if (!problems_.empty()) throw ProfileError(problems_);
   // Parents before children; hides are placed after what they cover by the same order, since a
   // hidden path is always inside the grant it masks.
-  std::stable_sort(ops_.begin(), ops_.end(),
-                   [](const MountOp& a, const MountOp& b) { return path_less(a.target, b.target); });
+  std::stable_sort(ops_.begin(), ops_.end(), [](const MountOp& a, const MountOp& b) {
+    return path_less(a.target, b.target);
+  });
   add_hides();
-  std::stable_sort(ops_.begin(), ops_.end(),
-                   [](const MountOp& a, const MountOp& b) { return path_less(a.target, b.target); });
+  std::stable_sort(ops_.begin(), ops_.end(), [](const MountOp& a, const MountOp& b) {
+    return path_less(a.target, b.target);
+  });
   return ops_;
 }
 
@@ -175,8 +177,8 @@ void MountBuilder::add_home() {
     case profile::HomeMode::Host: {
       const auto& fact = host_.path(home);
       if (fact.canonical_type != FileType::Directory) {
-        problems_.push_back({mode.origin, "filesystem.home",
-                             "home " + home + " is not a directory on this host"});
+        problems_.push_back(
+            {mode.origin, "filesystem.home", "home " + home + " is not a directory on this host"});
         return;
       }
       op.kind = MountKind::Bind;
@@ -219,8 +221,7 @@ bool MountBuilder::granted_as_dir_elsewhere(const std::string& canonical) const 
   return false;
 }
 
-void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* key,
-                              bool read_only) {
+void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* key, bool read_only) {
   for (const auto& entry : list) {
     if (reserved(entry.path, entry.origin, key)) continue;
     if (entry.optional && entry.path == host_.home) {
@@ -291,7 +292,8 @@ void MountBuilder::add_identity() {
   const std::string gid = std::to_string(host_.gid);
   std::string passwd = "root:x:0:0:root:/root:/bin/sh\n";
   std::string group = "root:x:0:\n";
-  if (host_.uid != 0) passwd += host_.user + ":x:" + uid + ":" + gid + "::" + host_.home + ":/bin/sh\n";
+  if (host_.uid != 0)
+    passwd += host_.user + ":x:" + uid + ":" + gid + "::" + host_.home + ":/bin/sh\n";
   if (host_.gid != 0) group += host_.user + ":x:" + gid + ":\n";
   if (!owner_.count("/etc/passwd")) add(make(MountKind::File, "/etc/passwd", passwd, 0644));
   if (!owner_.count("/etc/group")) add(make(MountKind::File, "/etc/group", group, 0644));
@@ -354,8 +356,8 @@ void MountBuilder::add_hides() {
     // symlink what matters is the place it points to.
     std::vector<std::string> targets = sandbox_paths_for(fact.canonical);
     if (targets.empty()) {
-      notes_.push_back("hide " + entry.path + ": no grant exposes it (" +
-                       origin_of(entry.origin) + ")");
+      notes_.push_back("hide " + entry.path + ": no grant exposes it (" + origin_of(entry.origin) +
+                       ")");
       continue;
     }
     for (const auto& target : targets) {

@@ -52,10 +52,10 @@ struct MountOp {
   std::string source;  // Bind: canonical host path; Symlink: link text; File: contents
   std::string target;  // absolute path inside the sandbox
   bool read_only = false;
-  bool devices = false;         // Bind: keep device nodes usable (no MS_NODEV)
-  bool source_is_dir = true;    // Bind/Hide: create a directory (else a file) as mount point
-  unsigned mode = 0755;         // Tmpfs/Dir/File
-  std::string origin;           // "profiles/base.toml:7:3" or "built-in"
+  bool devices = false;       // Bind: keep device nodes usable (no MS_NODEV)
+  bool source_is_dir = true;  // Bind/Hide: create a directory (else a file) as mount point
+  unsigned mode = 0755;       // Tmpfs/Dir/File
+  std::string origin;         // "profiles/base.toml:7:3" or "built-in"
 };
 
 struct Rlimit {

@@ -71,8 +71,8 @@ std::string filter_xauthority(const std::string& data, const std::string& displa
       break;  // a truncated tail: keep what parsed, as libXau would
     // Remote entries (TCP families) are useless without the network and would leak cookies
     // for other machines; local entries for other hosts likewise.
-    const bool ours = r.family == kFamilyWild ||
-                      (r.family == kFamilyLocal && r.address == host_nodename);
+    const bool ours =
+        r.family == kFamilyWild || (r.family == kFamilyLocal && r.address == host_nodename);
     if (!ours || r.number != display) continue;
     std::string rec;
     write_u16(rec, kFamilyLocal);

@@ -59,8 +59,8 @@ struct Profile {
   std::vector<Sourced<std::string>> devices;
 
   // [environment]
-  std::vector<Sourced<std::string>> env_keep;               // names or glob patterns (LC_*)
-  std::map<std::string, Sourced<std::string>> env_set;      // expanded values
+  std::vector<Sourced<std::string>> env_keep;           // names or glob patterns (LC_*)
+  std::map<std::string, Sourced<std::string>> env_set;  // expanded values
 
   // [security]
   std::vector<Sourced<std::string>> seccomp_allow;
@@ -94,8 +94,8 @@ struct Profile {
 
 // Where profiles are looked up, and the values ${VAR} expands to.
 struct LoadContext {
-  std::vector<std::string> search_path;  // directories, first match wins
-  std::string override_dir;              // $XDG_CONFIG_HOME/cloister/overrides ("" = none)
+  std::vector<std::string> search_path;     // directories, first match wins
+  std::string override_dir;                 // $XDG_CONFIG_HOME/cloister/overrides ("" = none)
   std::map<std::string, std::string> vars;  // from host::HostFacts::vars (APP is added here)
 };
 

@@ -36,7 +36,8 @@ struct RuleSet {
 };
 
 // The default deny list (flatpak's, plus the new mount API and others). With
-// `allow_user_namespaces` the nested-userns rules (unshare, setns, clone CLONE_NEWUSER) are left out.
+// `allow_user_namespaces` the nested-userns rules (unshare, setns, clone CLONE_NEWUSER) are left
+// out.
 RuleSet default_rules(bool allow_user_namespaces);
 
 // Removes every rule for each name in `allow`, then adds a plain EPERM rule for each name in

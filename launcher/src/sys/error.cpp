@@ -34,7 +34,9 @@ ProfileError::ProfileError(std::vector<Diagnostic> diagnostics)
     : Error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
 SysError::SysError(std::string what_failed, int err)
-    : Error(what_failed + ": " + std::strerror(err)), operation_(std::move(what_failed)), err_(err) {}
+    : Error(what_failed + ": " + std::strerror(err)),
+      operation_(std::move(what_failed)),
+      err_(err) {}
 
 long check_sys(long rc, const std::string& what) {
   if (rc == -1) throw SysError(what, errno);

@@ -30,13 +30,13 @@ void set_level(Level level) { g_level = level; }
 Level level() { return g_level; }
 bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(g_level); }
 
-#define CLOISTER_LOG_FN(name, lvl, tag)   \
-  void name(const char* fmt, ...) {       \
-    if (!enabled(lvl)) return;            \
-    va_list ap;                           \
-    va_start(ap, fmt);                    \
-    emit(tag, fmt, ap);                   \
-    va_end(ap);                           \
+#define CLOISTER_LOG_FN(name, lvl, tag) \
+  void name(const char* fmt, ...) {     \
+    if (!enabled(lvl)) return;          \
+    va_list ap;                         \
+    va_start(ap, fmt);                  \
+    emit(tag, fmt, ap);                 \
+    va_end(ap);                         \
   }
 
 CLOISTER_LOG_FN(error, Level::Error, "")
