@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "desktop_harness.hpp"
 #include "harness.hpp"
@@ -49,6 +52,8 @@ Pulse start_pulse(TempDir& dir, const AudioTools& tools) {
       "pulseaudio",
       std::vector<std::string>{
           tools.pulseaudio, "--daemonize=no", "--exit-idle-time=-1", "-n",
+          // No rtkit: it would be asked over the system bus, which the test does not have.
+          "--realtime=no", "--high-priority=no",
           "--load=module-native-protocol-unix socket=" + p.socket + " auth-anonymous=1",
           "--load=module-native-protocol-unix socket=" + default_socket + " auth-anonymous=1",
           "--load=module-null-sink"},
@@ -128,6 +133,40 @@ TEST_CASE("audio = true: pactl in the sandbox reaches the host's PulseAudio", "[
     std::string conf = dir.write("elsewhere.conf", "default-server = unix:" + pulse.socket + "\n");
     check_inside(with(hermetic_env(),
                       {{"PULSE_CLIENTCONFIG", conf}, {"XDG_RUNTIME_DIR", pulse.empty_runtime}}));
+  }
+}
+
+TEST_CASE("audio = true: every form of $PULSE_SERVER that libpulse accepts", "[desktop][audio]") {
+  require_preconditions();
+  AudioTools tools;
+  TempDir dir("cloister-audio");
+  Pulse pulse = start_pulse(dir, tools);
+  INFO(pulse.server->describe());
+  const std::string inside = sandbox_runtime_dir() + "/pulse/native";
+  std::string machine_id = read_text("/etc/machine-id");
+  while (!machine_id.empty() && machine_id.back() == '\n') machine_id.pop_back();
+  REQUIRE(!machine_id.empty());
+  // libpulse (pulsecore/parseaddr.c, pulse/context.c): a server string is a list of servers
+  // tried in turn, separated by spaces; each may start with "{machine-id}" (used only on that
+  // machine); a bare absolute path is a unix socket.
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"a bare path", pulse.socket},
+      {"a list whose first entry is dead", "unix:" + dir.path() + "/nothing unix:" + pulse.socket},
+      {"a {machine-id} prefix", "{" + machine_id + "}unix:" + pulse.socket}};
+  for (const auto& [what, server] : forms) {
+    Env env =
+        with(hermetic_env(), {{"PULSE_SERVER", server}, {"XDG_RUNTIME_DIR", pulse.empty_runtime}});
+    // Control: libpulse on the host takes this string.
+    Result host = run({tools.pactl, "info"}, host_options(15, env));
+    INFO(what << ": PULSE_SERVER=" << server << "\nhost pactl info: " << host.describe());
+    REQUIRE(host.status == 0);
+    Result r =
+        run_in(dir, "forms", audio_profile(true),
+               {"sh", "-c", "pactl info && " + sh_quote(probe_bin()) + " env PULSE_SERVER"}, env);
+    INFO("in the sandbox: " << r.describe());
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "Default Sink: null"));
+    CHECK(value(parse_kv(r.out), "PULSE_SERVER") == "unix:" + inside);
   }
 }
 

@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "desktop_harness.hpp"
 #include "harness.hpp"
@@ -477,4 +480,35 @@ TEST_CASE("dbus-system = \"filtered\": a proxy for the system bus at /run/dbus/s
   CHECK(value(kv, "/run/dbus/system_bus_socket") == "sock");
   CHECK(value(kv, sandbox_runtime_dir() + "/bus") == "missing");
   CHECK(own_processes("xdg-dbus-proxy", dir.path()).empty());
+}
+
+TEST_CASE("dbus-session = \"filtered\" when the host has no session bus: skipped with a warning",
+          "[desktop][dbus]") {
+  require_preconditions();
+  DbusTools tools;
+  TempDir dir("cloister-dbus");
+  std::string runtime = dir.mkdir("run");
+  ::chmod(runtime.c_str(), 0700);
+  const std::string rt = sandbox_runtime_dir();
+  // docs/desktop.md: "A granted socket the host lacks is skipped with a warning (printed on
+  // every run), never a crash." Neither way of naming the bus leads to a socket here.
+  const std::vector<std::pair<std::string, std::optional<std::string>>> cases = {
+      {"DBUS_SESSION_BUS_ADDRESS names a missing socket", "unix:path=" + dir.path() + "/nothing"},
+      {"no DBUS_SESSION_BUS_ADDRESS and no $XDG_RUNTIME_DIR/bus", std::nullopt}};
+  for (const auto& [what, address] : cases) {
+    Env env =
+        with(hermetic_env(), {{"XDG_RUNTIME_DIR", runtime}, {"DBUS_SESSION_BUS_ADDRESS", address}});
+    std::string probe = sh_quote(probe_bin());
+    Result r = run_in(
+        dir, "nobus", dbus_profile("filtered"),
+        {"sh", "-c", probe + " env DBUS_SESSION_BUS_ADDRESS; " + probe + " stat " + rt + "/bus"},
+        env);
+    INFO(what << ": " << r.describe());
+    CHECK(r.status == 0);
+    CHECK(contains(r.err, "warning"));
+    auto kv = parse_kv(r.out);
+    CHECK(value(kv, rt + "/bus") == "missing");
+    CHECK(value(kv, "DBUS_SESSION_BUS_ADDRESS") == "<unset>");
+    CHECK(own_processes("xdg-dbus-proxy", dir.path()).empty());
+  }
 }

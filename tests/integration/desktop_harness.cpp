@@ -139,9 +139,13 @@ bool Server::wait_for_socket(const std::string& path, double timeout_s) {
 std::string Server::describe() {
   bool alive = running();
   std::ostringstream s;
+  std::string text = log();
+  // The end says why a server stopped; a chatty one's whole log would bury the failure.
+  constexpr std::size_t kTail = 3000;
+  if (text.size() > kTail) text = "[...]" + text.substr(text.size() - kTail);
   s << name_ << " (pid " << pid_ << ", " << (alive ? "running" : exit_status_) << "), log "
     << log_path_ << ":\n"
-    << log();
+    << text;
   return s.str();
 }
 
