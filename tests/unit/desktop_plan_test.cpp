@@ -175,7 +175,10 @@ TEST_CASE("wayland: the compositor socket in the private runtime dir; names with
   CHECK(has_env(plan, "XDG_SESSION_TYPE=wayland"));
 
   host.env["WAYLAND_DISPLAY"] = "../../tmp/evil";
-  CHECK_THROWS_AS(build_plan(pr, host, {}), ProfileError);
+  plan = build_plan(pr, host, {});
+  CHECK_FALSE(has_env_name(plan, "WAYLAND_DISPLAY"));
+  REQUIRE(plan.warnings.size() == 1);
+  CHECK_THAT(plan.warnings[0], Catch::Contains("not a plain socket name"));
 }
 
 TEST_CASE("audio: the PulseAudio socket at a fixed place, PipeWire when present") {
@@ -201,6 +204,8 @@ TEST_CASE("filtered D-Bus: one xdg-dbus-proxy with the profile's rules, its sock
   auto host = fake_host();
   host.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/run/user/1000/bus";
   host.dbus_proxy = "/usr/bin/xdg-dbus-proxy";
+  socket_at(host, "/run/user/1000/bus");
+  socket_at(host, "/run/dbus/system_bus_socket");
   auto pr = gui_profile();
   pr.desktop_entry.value = "org.example.App.desktop";
   pr.dbus_session = {DbusMode::Filtered, at(8)};
@@ -333,4 +338,51 @@ TEST_CASE("risks of non-desktop grants are listed with their origin") {
   REQUIRE(plan.risks.size() == 2);
   CHECK_THAT(plan.risks[0], Catch::Contains("/p/app.toml:20:1"));
   CHECK_THAT(plan.risks[1], Catch::Contains("~/.bashrc"));
+}
+
+TEST_CASE("filtered D-Bus without a bus on the host: a warning, no proxy, no socket") {
+  auto host = fake_host();
+  host.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/tmp/nothing";
+  auto pr = gui_profile();
+  pr.dbus_session = {DbusMode::Filtered, at(8)};
+  auto plan = build_plan(pr, host, {});
+  CHECK(plan.helpers.empty());
+  CHECK(plan.instance_dir.empty());
+  CHECK(find_op(plan, "/run/user/1000/bus") == nullptr);
+  CHECK_FALSE(has_env_name(plan, "DBUS_SESSION_BUS_ADDRESS"));
+  REQUIRE(plan.warnings.size() == 1);
+  CHECK_THAT(plan.warnings[0], Catch::Contains("no session bus"));
+  // An abstract address cannot be checked here: the proxy is started and reaches it itself.
+  host.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:abstract=/tmp/dbus-1";
+  plan = build_plan(pr, host, {});
+  CHECK(plan.helpers.size() == 1);
+}
+
+TEST_CASE("PulseAudio server strings as libpulse reads them") {
+  struct Row {
+    const char* server;
+    std::vector<std::string> sockets;
+  };
+  const Row rows[] = {
+      {"unix:/run/pulse/native", {"/run/pulse/native"}},
+      {"/run/pulse/native", {"/run/pulse/native"}},
+      {"unix:/dead unix:/live", {"/dead", "/live"}},
+      {"{0123abcd}unix:/p/native", {"/p/native"}},
+      {"tcp:host:4713", {}},
+      {"tcp:host /local", {"/local"}},
+      {"{broken", {}},
+      {"", {}},
+  };
+  for (const auto& r : rows) {
+    INFO(r.server);
+    CHECK(pulse_socket_candidates(r.server) == r.sockets);
+  }
+  auto host = fake_host();
+  host.pulse_server = "unix:/dead /run/user/1000/pulse/native";
+  socket_at(host, "/run/user/1000/pulse/native");
+  auto pr = gui_profile();
+  pr.audio = {true, at(7)};
+  auto plan = build_plan(pr, host, {});
+  REQUIRE(find_op(plan, "/run/user/1000/pulse/native"));
+  CHECK(find_op(plan, "/run/user/1000/pulse/native")->source == "/run/user/1000/pulse/native");
 }

@@ -42,6 +42,8 @@ inline host::HostFacts fake_host() {
     std::string p = std::string("/dev/") + n;
     h.paths[p] = {FileType::CharDevice, p, FileType::CharDevice};
   }
+  // A session bus at the default place ($XDG_RUNTIME_DIR/bus), as logind sessions have.
+  h.paths["/run/user/1000/bus"] = {FileType::Socket, "/run/user/1000/bus", FileType::Socket};
   return h;
 }
 

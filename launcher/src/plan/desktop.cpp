@@ -154,9 +154,9 @@ class Planner {
   void wayland() {
     const std::string name = env_or(host_, "WAYLAND_DISPLAY", "wayland-0");
     if (name.find('/') != std::string::npos || name == "." || name == "..") {
-      problems_.push_back({p_.wayland.origin, "desktop.wayland",
-                           "WAYLAND_DISPLAY=" + name +
-                               " is not a plain socket name in XDG_RUNTIME_DIR; refusing it"});
+      // The host environment, not the profile, is at fault: grant nothing, say why.
+      out_.warnings.push_back("wayland: WAYLAND_DISPLAY=" + name +
+                              " is not a plain socket name in XDG_RUNTIME_DIR; not granted");
       return;
     }
     const std::string socket = host_runtime_dir(host_) + "/" + name;
@@ -172,14 +172,14 @@ class Planner {
   void audio() {
     const Origin& o = p_.audio.origin;
     const std::string& server = host_.pulse_server;
-    if (server.rfind("unix:", 0) == 0) {
-      const std::string socket = server.substr(5);
-      if (is_socket(host_, socket)) {
-        bind_socket(socket, in_.runtime_dir + "/pulse/native", o);
-        out_.env_set["PULSE_SERVER"] = "unix:" + in_.runtime_dir + "/pulse/native";
-      } else {
-        out_.warnings.push_back("audio: no PulseAudio socket at " + socket);
-      }
+    const std::vector<std::string> sockets = pulse_socket_candidates(server);
+    const auto found = std::find_if(sockets.begin(), sockets.end(),
+                                    [&](const std::string& s) { return is_socket(host_, s); });
+    if (found != sockets.end()) {
+      bind_socket(*found, in_.runtime_dir + "/pulse/native", o);
+      out_.env_set["PULSE_SERVER"] = "unix:" + in_.runtime_dir + "/pulse/native";
+    } else if (!sockets.empty()) {
+      out_.warnings.push_back("audio: no PulseAudio socket at " + sockets.front());
     } else if (!server.empty()) {
       out_.warnings.push_back("audio: PulseAudio server " + server +
                               " is not a local socket; it needs network = \"host\"");
@@ -242,7 +242,10 @@ class Planner {
       const std::string upstream = env_or(host_, "DBUS_SESSION_BUS_ADDRESS",
                                           "unix:path=" + host_runtime_dir(host_) + "/bus");
       const std::string inside = in_.runtime_dir + "/bus";
-      if (p_.dbus_session.value == DbusMode::Filtered) {
+      if (p_.dbus_session.value == DbusMode::Filtered && !bus_reachable(upstream)) {
+        out_.warnings.push_back("dbus-session: no session bus at " + upstream +
+                                "; the app gets no bus");
+      } else if (p_.dbus_session.value == DbusMode::Filtered) {
         const std::string sock = out_.instance_dir + "/bus";
         proxy_args.insert(proxy_args.end(), {upstream, sock, "--filter"});
         if (std::string own = own_name(); !own.empty()) {
@@ -271,7 +274,10 @@ class Planner {
       const std::string upstream =
           env_or(host_, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/dbus/system_bus_socket");
       const std::string inside = "/run/dbus/system_bus_socket";
-      if (p_.dbus_system.value == DbusMode::Filtered) {
+      if (p_.dbus_system.value == DbusMode::Filtered && !bus_reachable(upstream)) {
+        out_.warnings.push_back("dbus-system: no system bus at " + upstream +
+                                "; the app gets no bus");
+      } else if (p_.dbus_system.value == DbusMode::Filtered) {
         const std::string sock = out_.instance_dir + "/system_bus_socket";
         proxy_args.insert(proxy_args.end(), {upstream, sock, "--filter"});
         add_rules(proxy_args, "--talk=", p_.dbus_system_talk);
@@ -304,6 +310,13 @@ class Planner {
     out_.helpers.push_back(std::move(proxy));
   }
 
+  // A unix:path= bus must exist for the proxy to have anything to filter; other transports
+  // (abstract sockets, tcp) are the proxy's to reach and cannot be checked here.
+  bool bus_reachable(const std::string& address) const {
+    const std::string path = dbus_unix_path(address);
+    return path.empty() ? !address.empty() : is_socket(host_, path);
+  }
+
   void host_bus(const char* which, const std::string& upstream, const std::string& inside,
                 const Origin& origin, const char* variable) {
     const std::string path = dbus_unix_path(upstream);
@@ -328,6 +341,28 @@ class Planner {
 };
 
 }  // namespace
+
+std::vector<std::string> pulse_socket_candidates(const std::string& server) {
+  // libpulse reads a space-separated list of servers, each optionally prefixed by
+  // "{machine-id}" and given as "unix:PATH" or a bare absolute PATH; the rest are remote.
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < server.size()) {
+    size_t start = server.find_first_not_of(" \t", pos);
+    if (start == std::string::npos) break;
+    size_t end = server.find_first_of(" \t", start);
+    std::string entry = server.substr(start, end == std::string::npos ? end : end - start);
+    pos = end == std::string::npos ? server.size() : end;
+    if (entry.rfind("{", 0) == 0) {
+      size_t close = entry.find('}');
+      if (close == std::string::npos) continue;
+      entry = entry.substr(close + 1);
+    }
+    if (entry.rfind("unix:", 0) == 0) entry = entry.substr(5);
+    if (entry.rfind("/", 0) == 0) out.push_back(entry);
+  }
+  return out;
+}
 
 std::string dbus_unix_path(const std::string& address) {
   // An address list is tried in order; take the first unix:path= entry.
@@ -361,7 +396,7 @@ std::vector<std::string> desktop_paths(const profile::Profile& p, const host::Ho
   const std::string rt = host_runtime_dir(host);
   if (p.wayland.value) out.push_back(rt + "/" + env_or(host, "WAYLAND_DISPLAY", "wayland-0"));
   if (p.audio.value) {
-    if (host.pulse_server.rfind("unix:", 0) == 0) out.push_back(host.pulse_server.substr(5));
+    for (const auto& s : pulse_socket_candidates(host.pulse_server)) out.push_back(s);
     out.push_back(rt + "/pipewire-0");
   }
   if (p.gpu.value) {
@@ -372,10 +407,10 @@ std::vector<std::string> desktop_paths(const profile::Profile& p, const host::Ho
     for (const auto& f : kFontPaths) out.push_back(expand_home(f, host));
   if (p.themes.value)
     for (const auto& t : kThemePaths) out.push_back(expand_home(t, host));
-  if (p.dbus_session.value == DbusMode::Host)
+  if (p.dbus_session.value != DbusMode::None)
     out.push_back(
         dbus_unix_path(env_or(host, "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + rt + "/bus")));
-  if (p.dbus_system.value == DbusMode::Host)
+  if (p.dbus_system.value != DbusMode::None)
     out.push_back(dbus_unix_path(
         env_or(host, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/dbus/system_bus_socket")));
   out.push_back("/etc/machine-id");

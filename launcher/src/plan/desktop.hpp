@@ -37,6 +37,9 @@ DesktopPart plan_desktop(const DesktopInputs& in);
 std::vector<std::string> desktop_paths(const profile::Profile& profile,
                                        const host::HostFacts& host);
 
+// Local socket paths in a PulseAudio server string, in libpulse's order of preference.
+std::vector<std::string> pulse_socket_candidates(const std::string& server);
+
 // The value of `unix:path=` in a D-Bus address ("" for abstract or other transports).
 std::string dbus_unix_path(const std::string& address);
 
