@@ -386,3 +386,67 @@ TEST_CASE("PulseAudio server strings as libpulse reads them") {
   REQUIRE(find_op(plan, "/run/user/1000/pulse/native"));
   CHECK(find_op(plan, "/run/user/1000/pulse/native")->source == "/run/user/1000/pulse/native");
 }
+
+TEST_CASE("granted sockets are read-only binds") {
+  auto host = fake_host();
+  host.env["DISPLAY"] = ":0";
+  socket_at(host, "/tmp/.X11-unix/X0");
+  auto pr = gui_profile();
+  pr.x11 = {true, at(5)};
+  pr.dbus_session = {DbusMode::Filtered, at(8)};
+  auto plan = build_plan(pr, host, {});
+  CHECK(find_op(plan, "/tmp/.X11-unix/X0")->read_only);
+  CHECK(find_op(plan, "/run/user/1000/bus")->read_only);
+}
+
+TEST_CASE("a display or audio grant never hands out a bus, X11 or proxy socket") {
+  auto host = fake_host();  // has a session bus at /run/user/1000/bus
+  socket_at(host, "/tmp/.X11-unix/X1");
+  auto pr = gui_profile();
+  pr.wayland = {true, at(6)};
+  pr.audio = {true, at(7)};
+  struct Row {
+    const char* wayland;
+    const char* pulse;
+  };
+  const Row rows[] = {{"bus", "unix:/run/user/1000/bus"},
+                      {"bus", "/tmp/.X11-unix/X1"},
+                      {"bus", "unix:/run/dbus/system_bus_socket"}};
+  socket_at(host, "/run/dbus/system_bus_socket");
+  for (const auto& r : rows) {
+    INFO(r.pulse);
+    host.env["WAYLAND_DISPLAY"] = r.wayland;
+    host.pulse_server = r.pulse;
+    auto plan = build_plan(pr, host, {});
+    CHECK(find_op(plan, "/run/user/1000/bus") == nullptr);
+    CHECK(find_op(plan, "/run/user/1000/pulse/native") == nullptr);
+    CHECK_FALSE(has_env_name(plan, "WAYLAND_DISPLAY"));
+    CHECK_FALSE(has_env_name(plan, "PULSE_SERVER"));
+    CHECK(plan.warnings.size() == 2);
+  }
+}
+
+TEST_CASE("a bus address that is not an address starts no proxy") {
+  auto host = fake_host();
+  auto pr = gui_profile();
+  pr.dbus_session = {DbusMode::Filtered, at(8)};
+  for (const char* address : {"--log", "nonsense"}) {
+    INFO(address);
+    host.env["DBUS_SESSION_BUS_ADDRESS"] = address;
+    auto plan = build_plan(pr, host, {});
+    CHECK(plan.helpers.empty());
+    CHECK_FALSE(plan.warnings.empty());
+  }
+}
+
+TEST_CASE("a desktop entry in a desktop service's namespace grants no name to own") {
+  auto host = fake_host();
+  auto pr = gui_profile();
+  pr.dbus_session = {DbusMode::Filtered, at(8)};
+  pr.desktop_entry.value = "org.freedesktop.systemd1.desktop";
+  auto plan = build_plan(pr, host, {});
+  REQUIRE(plan.helpers.size() == 1);
+  for (const auto& arg : plan.helpers[0].argv) CHECK(arg.rfind("--own=", 0) != 0);
+  REQUIRE(plan.warnings.size() == 1);
+  CHECK_THAT(plan.warnings[0], Catch::Contains("belong to desktop services"));
+}

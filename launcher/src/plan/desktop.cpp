@@ -105,8 +105,28 @@ class Planner {
     op.source = host_.path(source).canonical.empty() ? source : host_.path(source).canonical;
     op.target = target;
     op.source_is_dir = false;
+    // Connecting needs no write access to the socket file; a writable bind would let the app
+    // chmod or touch the host's own socket (and lock the user's other clients out).
+    op.read_only = true;
     op.origin = origin.to_string();
     out_.mounts.push_back(std::move(op));
+  }
+
+  // Sockets that only their own grants may hand out. A display or audio grant whose socket
+  // (named by the host's WAYLAND_DISPLAY or PULSE_SERVER) turns out to be one of these would
+  // smuggle in an unfiltered bus or another display.
+  bool reserved_socket(const std::string& path) const {
+    const auto& f = host_.path(path);
+    const std::string real = f.canonical.empty() ? path : f.canonical;
+    const std::string rt = host_runtime_dir(host_);
+    const std::string session =
+        dbus_unix_path(env_or(host_, "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + rt + "/bus"));
+    const std::string system = dbus_unix_path(
+        env_or(host_, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/dbus/system_bus_socket"));
+    auto under = [&](const std::string& dir) { return real.rfind(dir + "/", 0) == 0; };
+    return real == session || real == system || real == rt + "/bus" ||
+           real == "/run/dbus/system_bus_socket" || under("/tmp/.X11-unix") ||
+           under(rt + "/cloister");
   }
 
   void x11() {
@@ -164,6 +184,11 @@ class Planner {
       out_.warnings.push_back("wayland: no compositor socket at " + socket);
       return;
     }
+    if (reserved_socket(socket)) {
+      out_.warnings.push_back("wayland: WAYLAND_DISPLAY=" + name + " names " + socket +
+                              ", which is not a compositor's socket; not granted");
+      return;
+    }
     bind_socket(socket, in_.runtime_dir + "/" + name, p_.wayland.origin);
     out_.env_set["WAYLAND_DISPLAY"] = name;
     out_.env_set["XDG_SESSION_TYPE"] = "wayland";
@@ -173,8 +198,9 @@ class Planner {
     const Origin& o = p_.audio.origin;
     const std::string& server = host_.pulse_server;
     const std::vector<std::string> sockets = pulse_socket_candidates(server);
-    const auto found = std::find_if(sockets.begin(), sockets.end(),
-                                    [&](const std::string& s) { return is_socket(host_, s); });
+    const auto found = std::find_if(sockets.begin(), sockets.end(), [&](const std::string& s) {
+      return is_socket(host_, s) && !reserved_socket(s);
+    });
     if (found != sockets.end()) {
       bind_socket(*found, in_.runtime_dir + "/pulse/native", o);
       out_.env_set["PULSE_SERVER"] = "unix:" + in_.runtime_dir + "/pulse/native";
@@ -225,6 +251,16 @@ class Planner {
     return std::count(entry.begin(), entry.end(), '.') >= 2 ? entry : std::string();
   }
 
+  // Owning a name lets the app talk to whoever holds it (or anything below it): never grant a
+  // name in the namespaces of the desktop's own services because a desktop entry says so.
+  static bool desktop_service_name(const std::string& name) {
+    for (const char* prefix :
+         {"org.freedesktop.", "org.gtk.", "org.gnome.Shell", "org.gnome.SessionManager", "org.kde.",
+          "ca.desrt.dconf", "org.a11y."})
+      if (name.rfind(prefix, 0) == 0) return true;
+    return false;
+  }
+
   static void add_rules(std::vector<std::string>& argv, const char* flag,
                         const std::vector<profile::Sourced<std::string>>& rules) {
     for (const auto& r : rules) argv.push_back(std::string(flag) + r.value);
@@ -248,7 +284,13 @@ class Planner {
       } else if (p_.dbus_session.value == DbusMode::Filtered) {
         const std::string sock = out_.instance_dir + "/bus";
         proxy_args.insert(proxy_args.end(), {upstream, sock, "--filter"});
-        if (std::string own = own_name(); !own.empty()) {
+        std::string own = own_name();
+        if (!own.empty() && desktop_service_name(own)) {
+          out_.warnings.push_back("dbus-session: not letting the app own " + own +
+                                  ": names under it belong to desktop services");
+          own.clear();
+        }
+        if (!own.empty()) {
           proxy_args.push_back("--own=" + own);
           proxy_args.push_back("--own=" + own + ".*");
           // Owning a name also lets the app talk to whoever holds it: an unsandboxed copy of
@@ -313,8 +355,12 @@ class Planner {
   // A unix:path= bus must exist for the proxy to have anything to filter; other transports
   // (abstract sockets, tcp) are the proxy's to reach and cannot be checked here.
   bool bus_reachable(const std::string& address) const {
+    // The address becomes an argument of xdg-dbus-proxy: one that looks like an option, or is
+    // not "transport:..." at all, is not an address.
+    if (address.empty() || address[0] == '-' || address.find(':') == std::string::npos)
+      return false;
     const std::string path = dbus_unix_path(address);
-    return path.empty() ? !address.empty() : is_socket(host_, path);
+    return path.empty() || is_socket(host_, path);
   }
 
   void host_bus(const char* which, const std::string& upstream, const std::string& inside,
