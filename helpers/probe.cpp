@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <linux/vt.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -191,6 +192,9 @@ struct MountAttr {  // struct mount_attr; <linux/mount.h> clashes with <sys/moun
   std::uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 constexpr std::uint64_t kMountAttrRdonly = 0x1;
+constexpr long kSysOpenTreeAttr = 467;  // Linux 6.15; not in glibc 2.36's headers
+constexpr long kSysFuture = 470;        // the first number past the filter's review
+constexpr unsigned kOpenTreeClone = 1;  // OPEN_TREE_CLONE
 
 // ---- checks -------------------------------------------------------------------------------
 
@@ -320,6 +324,16 @@ int check_syscalls(const Args&) {
          return close_ok(syscall(SYS_io_uring_setup, 1, params));
        }},
       {"open_tree", [] { return close_ok(syscall(SYS_open_tree, AT_FDCWD, "/", O_CLOEXEC)); }},
+      // A detached copy of "/" where the sandbox allows a user namespace of its own (with
+      // user-namespaces = true the unshare succeeds; otherwise the call meets no capability).
+      {"open_tree_attr",
+       [] {
+         unshare(CLONE_NEWUSER | CLONE_NEWNS);
+         return close_ok(syscall(kSysOpenTreeAttr, AT_FDCWD, "/",
+                                 kOpenTreeClone | AT_RECURSIVE | O_CLOEXEC, nullptr, 0));
+       }},
+      // Past the filter's reviewed maximum: ENOSYS whatever the kernel has.
+      {"future_syscall", [] { return syscall(kSysFuture, 0, 0, 0); }},
       {"syslog", [] { return static_cast<long>(klogctl(10 /* SIZE_BUFFER */, nullptr, 0)); }},
       {"modify_ldt",
        [] {
@@ -339,6 +353,17 @@ int check_tiocsti(const Args&) {
   kv("tiocsti_high", result(syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, &c)));
   char sub = 6;  // TIOCL_GETSHIFTSTATE: a read-only subcommand
   kv("tioclinux", result(ioctl(0, TIOCLINUX, &sub)));
+  // N_TTY, the discipline it already has: were this let through, nothing would change.
+  int ldisc = 0;
+  kv("tiocsetd", result(ioctl(0, TIOCSETD, &ldisc)));
+  kv("tiocsetd_high", result(syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSETD, &ldisc)));
+  // Were TIOCEXCL let through, opening the terminal again would fail with EBUSY.
+  kv("tiocexcl", result(ioctl(0, TIOCEXCL)));
+  int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  kv("reopen_tty", fd >= 0 ? "ok" : errno_name(errno));
+  if (fd >= 0) close(fd);
+  ioctl(0, TIOCNXCL);
+  kv("vt_activate", result(ioctl(0, VT_ACTIVATE, 1)));
   return 0;
 }
 
@@ -646,9 +671,13 @@ const Check kChecks[] = {
      "                   getpid keyctl perf_event_open unshare clone clone3 (the last three\n"
      "                   with CLONE_NEWUSER) setns mount (tmpfs on /tmp) chroot ptrace\n"
      "                   (TRACEME) socket_packet socket_unix bpf userfaultfd personality\n"
-     "                   (PER_BSD) io_uring_setup open_tree syslog modify_ldt",
+     "                   (PER_BSD) io_uring_setup open_tree open_tree_attr (467)\n"
+     "                   future_syscall (470) syslog modify_ldt",
      check_syscalls},
-    {"tiocsti", 0, 0, "isatty0, tiocsti, tiocsti_high, tioclinux on fd 0", check_tiocsti},
+    {"tiocsti", 0, 0,
+     "isatty0, tiocsti, tiocsti_high, tioclinux, tiocsetd, tiocsetd_high, tiocexcl, "
+     "reopen_tty, vt_activate on fd 0",
+     check_tiocsti},
     {"write", 1, 1, "PATH: write=ok|ERRNO (create or append a line)", check_write},
     {"remount-rw", 1, 1, "PATH: remount, mount_setattr (clear RDONLY), ro_after", check_remount_rw},
     {"stat", 1, kMany, "PATH...: PATH=missing|dir|file|symlink|chr|blk|fifo|sock|ERRNO",

@@ -138,6 +138,7 @@ std::string describe(const SandboxPlan& plan) {
   }
   o << "):\n";
   for (const auto& r : plan.seccomp.rules) o << "  " << seccomp::describe(r) << "\n";
+  o << "  " << seccomp::describe_future_calls() << "\n";
   o << "processes: pid 1 is cloister's reaper; it forwards TERM INT HUP QUIT USR1 USR2 WINCH\n"
        "  to the app and the sandbox ends when its last process exits or cloister dies\n";
   return o.str();

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "seccomp/arch.hpp"
+#include "seccomp/guard.hpp"
+#include "seccomp/reviewed.hpp"
 #include "seccomp/rules.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
@@ -89,6 +91,13 @@ std::vector<scmp_arg_cmp> to_scmp(const Rule& rule) {
   return out;
 }
 
+// A reviewed call libseccomp has no name for (open_tree_attr in 2.5): the guard denies it by
+// number, in front of libseccomp's program.
+bool by_number(const Rule& r) {
+  return seccomp_syscall_resolve_name(r.syscall.c_str()) == __NR_SCMP_ERROR &&
+         reviewed_number(r.syscall).has_value();
+}
+
 // On x86 libseccomp rewrites socket()/ipc-family rules into sub-call rules on these.
 bool is_multiplexer(const std::string& name) { return name == "socketcall" || name == "ipc"; }
 
@@ -106,6 +115,7 @@ void add_rules(void* ctx, std::uint32_t arch, const RuleSet& set) {
     for (const Rule& r : set.rules) {
       if (is_multiplexer(r.syscall) != multiplexers) continue;
       if (!r.conds.empty() && blanket.count(r.syscall) != 0) continue;
+      if (by_number(r)) continue;
       switch (detail::presence(arch, r.syscall)) {
         case detail::Presence::Unknown:
           throw Error("seccomp: unknown system call \"" + r.syscall + "\"");
@@ -159,6 +169,27 @@ std::string read_all(int fd) {
   }
 }
 
+std::vector<std::uint32_t> arch_tokens(const RuleSet& set) {
+  std::vector<std::uint32_t> out{seccomp_arch_native()};
+  for (const auto& name : set.extra_arches) out.push_back(detail::arch_token(name));
+  return out;
+}
+
+std::vector<detail::NumberedDeny> numbered_denials(const RuleSet& set) {
+  std::vector<detail::NumberedDeny> out;
+  for (const Rule& r : set.rules) {
+    if (!by_number(r)) continue;
+    // Without a name libseccomp cannot compare arguments; the guard only matches numbers.
+    if (!r.conds.empty())
+      throw Error("seccomp: " + describe(r) + ": argument conditions need libseccomp to know " +
+                  r.syscall);
+    if (r.errno_value < 1 || r.errno_value > 4095)
+      throw Error("seccomp: " + describe(r) + ": errno out of range");
+    out.push_back({*reviewed_number(r.syscall), r.errno_value});
+  }
+  return out;
+}
+
 template <typename Export>
 std::string export_to_string(const RuleSet& set, Export exporter, const char* what) {
   Ctx ctx = build(set);
@@ -177,13 +208,19 @@ std::vector<sock_filter> compile_bpf(const RuleSet& rules) {
   if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0) {
     throw Error("seccomp: exported BPF has a bad size (" + std::to_string(bytes.size()) + ")");
   }
-  std::vector<sock_filter> prog(bytes.size() / sizeof(sock_filter));
-  std::memcpy(prog.data(), bytes.data(), bytes.size());
+  // The guard runs first and jumps past its own end, i.e. to libseccomp's first instruction,
+  // for every call it has no verdict on; libseccomp's jumps are relative, so they still land.
+  std::vector<sock_filter> prog =
+      detail::guard_program(arch_tokens(rules), numbered_denials(rules), kReviewedMaxSyscall);
+  const std::size_t guard_size = prog.size();
+  prog.resize(guard_size + bytes.size() / sizeof(sock_filter));
+  std::memcpy(prog.data() + guard_size, bytes.data(), bytes.size());
   return prog;
 }
 
 std::string export_pfc(const RuleSet& rules) {
-  return export_to_string(rules, seccomp_export_pfc, "exporting PFC");
+  return detail::guard_text(arch_tokens(rules), numbered_denials(rules), kReviewedMaxSyscall) +
+         export_to_string(rules, seccomp_export_pfc, "exporting PFC");
 }
 
 }  // namespace cloister::seccomp

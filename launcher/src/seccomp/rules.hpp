@@ -45,11 +45,16 @@ RuleSet default_rules(bool allow_user_namespaces);
 void apply_edits(RuleSet& rules, const std::vector<std::string>& allow,
                  const std::vector<std::string>& deny);
 
-// True when libseccomp knows the name on the native architecture.
+// True when libseccomp knows the name on an architecture the filter covers, or the review
+// table (seccomp/reviewed.hpp) gives it a number.
 bool syscall_known(const std::string& name);
 
 // Compiles to a BPF program for seccomp(SECCOMP_SET_MODE_FILTER). Throws Error on failure.
 std::vector<sock_filter> compile_bpf(const RuleSet& rules);
+
+// The guard's line for describe(): calls above kReviewedMaxSyscall (seccomp/reviewed.hpp) fail
+// with ENOSYS on every ABI the filter covers.
+std::string describe_future_calls();
 
 // libseccomp's human-readable pseudo-filter code, for tests and `--dry-run -v`.
 std::string export_pfc(const RuleSet& rules);
