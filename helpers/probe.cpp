@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/magic.h>
 #include <linux/perf_event.h>
 #include <linux/vt.h>
 #include <net/if.h>
@@ -20,6 +21,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -415,6 +417,52 @@ int check_stat(const Args& a) {
   return 0;
 }
 
+int check_read(const Args& a) {
+  for (const auto& p : a) {
+    int err;
+    std::string data = read_file(p, err);
+    kv(p, err != 0 ? errno_name(err) : std::to_string(data.size()));
+  }
+  return 0;
+}
+
+// The filesystem a path is on, by statfs magic: "proc" for /proc's own files, "tmpfs" for a
+// mask cloister put over one.
+int check_fstype(const Args& a) {
+  for (const auto& p : a) {
+    struct statfs sf {};
+    if (statfs(p.c_str(), &sf) != 0) {
+      kv(p, errno == ENOENT ? "missing" : errno_name(errno));
+      continue;
+    }
+    switch (static_cast<unsigned long>(sf.f_type)) {
+      case PROC_SUPER_MAGIC:
+        kv(p, "proc");
+        break;
+      case TMPFS_MAGIC:
+        kv(p, "tmpfs");
+        break;
+      default:
+        kv(
+            p, "0x" + [&] {
+              char buf[32];
+              std::snprintf(buf, sizeof buf, "%lx", static_cast<unsigned long>(sf.f_type));
+              return std::string(buf);
+            }());
+    }
+  }
+  return 0;
+}
+
+int check_rename(const Args& a) {
+  return report("rename", result(rename(a[0].c_str(), a[1].c_str())));
+}
+
+int check_mkdir(const Args& a) {
+  for (const auto& p : a) kv(p, result(mkdir(p.c_str(), 0755)));
+  return 0;
+}
+
 int check_mount_flags(const Args& a) {
   for (const auto& p : a) {
     struct statvfs sv {};
@@ -683,6 +731,10 @@ const Check kChecks[] = {
     {"stat", 1, kMany, "PATH...: PATH=missing|dir|file|symlink|chr|blk|fifo|sock|ERRNO",
      check_stat},
     {"mount-flags", 1, kMany, "PATH...: PATH=ro|rw[,nosuid][,nodev][,noexec]", check_mount_flags},
+    {"read", 1, kMany, "PATH...: PATH=<bytes read>|ERRNO", check_read},
+    {"fstype", 1, kMany, "PATH...: PATH=proc|tmpfs|0xMAGIC|missing|ERRNO", check_fstype},
+    {"rename", 2, 2, "FROM TO: rename=ok|ERRNO", check_rename},
+    {"mkdir", 1, kMany, "PATH...: PATH=ok|ERRNO (mode 0755)", check_mkdir},
     {"ls", 1, 1, "DIR: count, entries", check_ls},
     {"shm", 1, 1, "ID: shmat, shmctl", check_shm},
     {"shm-list", 0, 0, "count of /proc/sysvipc/shm segments", check_shm_list},

@@ -58,3 +58,78 @@ TEST_CASE("system calls newer than the filter's review are refused", "[hardening
     }
   }
 }
+
+TEST_CASE("kernel internals in /proc are masked, its writable knobs read-only",
+          "[hardening][proc]") {
+  require_preconditions();
+  TempDir dir;
+  const std::string profile = dir.write("proc.toml", ProfileText().str());
+  // Masked: what the host shows (some are absent on some kernels, or root-only).
+  const std::vector<std::string> masked = {
+      "/proc/cmdline",   "/proc/config.gz", "/proc/keys",       "/proc/key-users",
+      "/proc/kallsyms",  "/proc/modules",   "/proc/timer_list", "/proc/zoneinfo",
+      "/proc/buddyinfo", "/proc/iomem",     "/proc/ioports",    "/proc/kcore",
+  };
+  std::vector<std::string> args = {"fstype"};
+  args.insert(args.end(), masked.begin(), masked.end());
+  Result host = run({probe_bin(), "read", "/proc/cmdline", "/proc/kallsyms"});
+  Result types = run_probe(profile, args);
+  INFO(types.describe());
+  REQUIRE(types.status == 0);
+  auto kv = parse_kv(types.out);
+  int present = 0;
+  for (const auto& path : masked) {
+    INFO(path);
+    if (value(kv, path) == "missing") continue;  // this kernel has no such file
+    ++present;
+    CHECK(value(kv, path) == "tmpfs");  // an empty file over it, not proc's
+  }
+  CHECK(present >= 8);
+  std::vector<std::string> read_args = {"read"};
+  read_args.insert(read_args.end(), masked.begin(), masked.end());
+  Result reads = run_probe(profile, read_args);
+  INFO(reads.describe());
+  auto rkv = parse_kv(reads.out);
+  for (const auto& path : masked) {
+    INFO(path);
+    const std::string got = value(rkv, path);
+    CHECK((got == "0" || got == "ENOENT"));  // empty, never the kernel's text
+  }
+  INFO(host.describe());
+  REQUIRE(value(parse_kv(host.out), "/proc/cmdline") != "0");  // the host's is not empty
+
+  SECTION("/proc/pressure and the other knobs cannot be written") {
+    // The PSI files are the ones anybody may write (0666): a write opens a trigger. The other
+    // knobs are root's, so their EACCES would prove nothing.
+    for (const char* path : {"/proc/pressure/cpu", "/proc/pressure/memory", "/proc/pressure/io"}) {
+      Result r = run_probe(profile, {"write", path});
+      INFO(r.describe());
+      const std::string got = value(parse_kv(r.out), "write");
+      if (got == "ENOENT") continue;  // a kernel without PSI
+      CHECK(got == "EROFS");
+    }
+  }
+  SECTION("the process's own /proc entries stay readable") {
+    Result r = run_probe(profile, {"read", "/proc/self/status", "/proc/meminfo", "/proc/cpuinfo",
+                                   "/proc/stat", "/proc/uptime"});
+    INFO(r.describe());
+    for (const auto& [path, got] : parse_kv(r.out)) {
+      INFO(path);
+      CHECK(got != "0");
+      CHECK(got.rfind("E", 0) != 0);
+    }
+  }
+}
+
+TEST_CASE("--dry-run lists the /proc masks", "[hardening][proc]") {
+  require_preconditions();
+  TempDir dir;
+  const std::string profile = dir.write("procdry.toml", ProfileText().str());
+  Result r = run({cloister_bin(), "run", "--dry-run", profile, "--", "true"});
+  INFO(r.describe());
+  REQUIRE(r.status == 0);
+  CHECK(contains(r.out, "hide     /proc/cmdline (empty file)"));
+  CHECK(contains(r.out, "hide     /proc/kallsyms (empty file)"));
+  CHECK(contains(r.out, "readonly /proc/pressure"));
+  CHECK(contains(r.out, "readonly /proc/sys"));
+}

@@ -19,10 +19,6 @@ namespace {
 using plan::MountKind;
 using plan::MountOp;
 
-// proc entries that would let the sandbox change the host kernel (sysctls, sysrq, IRQ
-// affinity, PCI config): covered read-only, as bubblewrap does.
-constexpr const char* kProcReadOnly[] = {"sys", "sysrq-trigger", "irq", "bus"};
-
 // Opens the current top of /newroot: a plan may mount over "/" itself, so an fd taken once
 // would point below that mount.
 UniqueFd open_newroot() {
@@ -121,23 +117,30 @@ void tmpfs(int newroot, const MountOp& op) {
 
 void proc(int newroot, const MountOp& op) {
   // The kernel only allows this because the host's /proc is still fully visible at /oldroot
-  // (mount_too_revealing); and the flags must be at least those locked on it.
+  // (mount_too_revealing); and the flags must be at least those locked on it. The plan's
+  // ReadOnly and Hide ops that follow cover its knobs and kernel internals.
   UniqueFd mnt = fresh_fs("proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   attach(mnt.get(), make_mount_point(newroot, op.target, true).get(), "mounting proc");
-  // After move_mount the fsmount fd is the attached proc's root: cover its entries in place.
-  for (const char* name : kProcReadOnly) {
-    UniqueFd entry(::openat(mnt.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!entry) {
-      if (errno == ENOENT) continue;
-      throw SysError(op.target + "/" + name, errno);
-    }
-    std::string what = "covering " + op.target + "/" + name + " read-only";
-    UniqueFd tree = clone_tree(entry.get(), what);
-    set_attrs(tree.get(),
-              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, what);
-    attach(tree.get(), entry.get(), what);
+  log::debug("mount: proc %s", op.target.c_str());
+}
+
+// An entry already in the sandbox (a proc knob), bound over itself read-only, submounts
+// included. Absent ones are skipped: which entries exist depends on the kernel's options.
+void read_only_cover(int newroot, const MountOp& op) {
+  UniqueFd entry;
+  try {
+    entry = open_beneath(newroot, op.target);
+  } catch (const SysError& e) {
+    if (e.err() != ENOENT) throw;
+    log::debug("mount: readonly %s skipped: absent", op.target.c_str());
+    return;
   }
-  log::debug("mount: proc %s (sys, sysrq-trigger, irq, bus read-only)", op.target.c_str());
+  const std::string what = "covering " + op.target + " read-only";
+  UniqueFd tree = clone_tree(entry.get(), what);
+  set_attrs(tree.get(),
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, what);
+  attach(tree.get(), entry.get(), what);
+  log::debug("mount: readonly %s", op.target.c_str());
 }
 
 void devpts(int newroot, const MountOp& op) {
@@ -246,6 +249,8 @@ void apply_mount(NewRoot& root, const MountOp& op) {
       return make_file(newroot.get(), op);
     case MountKind::Hide:
       return hide(root, newroot.get(), op);
+    case MountKind::ReadOnly:
+      return read_only_cover(newroot.get(), op);
   }
   throw Error("unknown mount kind for " + op.target);
 }
@@ -268,6 +273,8 @@ std::string describe_step(const MountOp& op) {
       return "creating file " + op.target;
     case MountKind::Hide:
       return "hiding " + op.target;
+    case MountKind::ReadOnly:
+      return "making " + op.target + " read-only";
   }
   return "mounting " + op.target;
 }

@@ -25,6 +25,8 @@ const char* to_string(MountKind k) {
       return "file";
     case MountKind::Hide:
       return "hide";
+    case MountKind::ReadOnly:
+      return "readonly";
   }
   return "?";
 }

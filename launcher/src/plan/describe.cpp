@@ -44,7 +44,7 @@ std::string describe_mount(const MountOp& m) {
       what = "tmpfs    " + m.target + " (mode " + octal(m.mode) + (m.read_only ? ",ro" : "") + ")";
       break;
     case MountKind::Proc:
-      what = "proc     " + m.target + " (sysctl knobs read-only)";
+      what = "proc     " + m.target;
       break;
     case MountKind::Devpts:
       what = "devpts   " + m.target + " (new instance)";
@@ -61,6 +61,9 @@ std::string describe_mount(const MountOp& m) {
       break;
     case MountKind::Hide:
       what = "hide     " + m.target + (m.source_is_dir ? " (empty dir)" : " (empty file)");
+      break;
+    case MountKind::ReadOnly:
+      what = "readonly " + m.target + " (bound over itself)";
       break;
   }
   return what + "  # " + m.origin;

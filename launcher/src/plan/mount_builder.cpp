@@ -98,6 +98,7 @@ void MountBuilder::add(MountOp op) {
 
 void MountBuilder::add_builtins() {
   add(make(MountKind::Proc, "/proc"));
+  for (auto& op : proc_covers("/proc")) add(std::move(op));
   add(make(MountKind::Tmpfs, "/dev", {}, 0755));
   for (const char* n : kDevNodes) {
     const std::string path = std::string("/dev/") + n;
@@ -380,7 +381,8 @@ const MountOp* MountBuilder::deepest_mount(const std::string& sandbox_path) cons
   // host again. Links, dirs and files are not mounts and cover nothing below them.
   const MountOp* deepest = nullptr;
   for (const auto& op : ops_) {
-    if (op.kind == MountKind::Symlink || op.kind == MountKind::Dir || op.kind == MountKind::File)
+    if (op.kind == MountKind::Symlink || op.kind == MountKind::Dir || op.kind == MountKind::File ||
+        op.kind == MountKind::ReadOnly)
       continue;
     if (!is_under(sandbox_path, op.target)) continue;
     if (!deepest || op.target.size() >= deepest->target.size()) deepest = &op;

@@ -18,6 +18,9 @@ std::vector<std::string> builtin_paths();
 // Host device paths a `devices` entry stands for ("dri" -> /dev/dri, ...).
 std::vector<std::string> device_paths(const std::string& device);
 
+// proc_covers.cpp: read-only covers and masks over entries of the fresh proc at `proc`.
+std::vector<MountOp> proc_covers(const std::string& proc);
+
 // Orders paths so that a directory sorts before everything inside it ("/a" < "/a/b" < "/a-b").
 bool path_less(const std::string& a, const std::string& b);
 

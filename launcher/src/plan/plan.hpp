@@ -35,14 +35,15 @@ struct IdMap {
 };
 
 enum class MountKind {
-  Bind,     // bind host `source` at `target` (recursive); read_only/devices per flags
-  Tmpfs,    // fresh tmpfs, `mode`
-  Proc,     // fresh procfs for the new pid namespace, with read-only covers on sysctl knobs
-  Devpts,   // new devpts instance (newinstance, ptmxmode=0666)
-  Dir,      // mkdir with `mode`
-  Symlink,  // symlink `target` -> `source`
-  File,     // regular file holding `source` as its contents, `mode`
-  Hide,     // mask `target`: an empty read-only dir or file over it (type from the host)
+  Bind,      // bind host `source` at `target` (recursive); read_only/devices per flags
+  Tmpfs,     // fresh tmpfs, `mode`
+  Proc,      // fresh procfs for the new pid namespace, with read-only covers on sysctl knobs
+  Devpts,    // new devpts instance (newinstance, ptmxmode=0666)
+  Dir,       // mkdir with `mode`
+  Symlink,   // symlink `target` -> `source`
+  File,      // regular file holding `source` as its contents, `mode`
+  Hide,      // mask `target`: an empty read-only dir or file over it (type from the host)
+  ReadOnly,  // `target`, already in the sandbox, bound over itself read-only; skipped if absent
 };
 
 const char* to_string(MountKind k);
