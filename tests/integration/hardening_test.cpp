@@ -133,3 +133,42 @@ TEST_CASE("--dry-run lists the /proc masks", "[hardening][proc]") {
   CHECK(contains(r.out, "readonly /proc/pressure"));
   CHECK(contains(r.out, "readonly /proc/sys"));
 }
+
+TEST_CASE("crafted profiles are errors with a position, never a crash", "[hardening][profile]") {
+  require_preconditions();
+  TempDir dir;
+  std::string dotted = "a";
+  for (int i = 0; i < 50000; ++i) dotted += ".a";
+  dir.write("dotted.toml", dotted + " = 1\n");
+  for (int i = 0; i < 2000; ++i) {
+    dir.write("chain" + std::to_string(i) + ".toml",
+              "include = [\"chain" + std::to_string(i + 1) + ".toml\"]\n");
+  }
+  dir.write("chain2000.toml", "[app]\ncommand = [\"true\"]\n");
+  dir.write("longpath.toml", "include = [\"base\"]\n[filesystem]\nread-only = [\"/usr/" +
+                                 std::string(300, 'n') + "\"]\n");
+  struct Case {
+    const char* file;
+    const char* where;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"dotted.toml", "dotted.toml:1:17: error: ", "more than 8 dotted parts"},
+      {"chain0.toml", "chain16.toml:1:12: error: include[0]: ", "more than 16 levels deep"},
+      {"longpath.toml",
+       "longpath.toml:3:14: error: filesystem.read-only[0]: ", "a file name is at most 255"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    Result check = run({cloister_bin(), "check", dir.path() + "/" + c.file});
+    INFO(check.describe());
+    CHECK(check.status == 2);  // invalid, not 139 (SIGSEGV)
+    CHECK(contains(check.err, dir.path() + "/" + c.where));
+    CHECK(contains(check.err, c.message));
+    CHECK(check.err.size() < 2000);  // long values are shortened
+    Result launch = run({cloister_bin(), "run", dir.path() + "/" + c.file, "--", "true"});
+    INFO(launch.describe());
+    CHECK(launch.status == 125);
+    CHECK(contains(launch.err, c.message));
+  }
+}

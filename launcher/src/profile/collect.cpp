@@ -11,6 +11,7 @@
 #include <string>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 
 namespace cloister::profile::detail {
 namespace {
@@ -40,8 +41,14 @@ std::optional<std::string> real_path(const std::string& path, int& err) {
   return s;
 }
 
-// "a.toml -> b.toml -> a.toml": short names when they tell the files apart, full otherwise.
-std::string chain_text(const std::vector<std::string>& files) {
+// "a.toml -> b.toml -> a.toml": short names when they tell the files apart, full otherwise;
+// a long chain keeps its first three and last two files.
+std::string chain_text(std::vector<std::string> files) {
+  if (files.size() > 6) {
+    const std::size_t left_out = files.size() - 5;
+    files.erase(files.begin() + 3, files.end() - 2);
+    files.insert(files.begin() + 3, "(" + std::to_string(left_out) + " more)");
+  }
   std::set<std::string> short_names;
   std::set<std::string> full_names(files.begin(), files.end());
   for (const auto& f : files) short_names.insert(fs::path(f).filename().string());
@@ -66,7 +73,9 @@ std::string Collector::add(const std::string& file) {
     return file;
   }
   std::string display = display_name(file, *canonical);
-  if (std::find(done_.begin(), done_.end(), *canonical) == done_.end()) visit(display, *canonical);
+  if (full_) return display;
+  if (std::find(done_.begin(), done_.end(), *canonical) == done_.end())
+    visit(display, *canonical, nullptr);
   return display;
 }
 
@@ -85,8 +94,8 @@ std::optional<std::pair<std::string, std::string>> Collector::resolve_include(
     path = p.is_absolute() ? p.string() : (fs::path(from).parent_path() / p).string();
   } else {
     if (!valid_app_name(inc.text)) {
-      return fail("bad include name \"" + inc.text +
-                  "\"; a name is lower-case letters, digits, '.', '_' and '-'; a file is "
+      return fail("bad include name " + quote(inc.text) +
+                  "; a name is lower-case letters, digits, '.', '_' and '-'; a file is "
                   "given by a path containing / or ending in .toml");
     }
     path = find_on_search_path(inc.text, ctx_.search_path);
@@ -112,20 +121,46 @@ std::optional<std::pair<std::string, std::string>> Collector::resolve_include(
   return std::make_pair(display_name(path, *canonical), *canonical);
 }
 
-void Collector::visit(const std::string& display, const std::string& canonical) {
+bool Collector::room_for(const Item& inc) {
+  if (files_ < kMaxProfileFiles) return true;
+  diags_.push_back({inc.origin, inc.key,
+                    "more than " + std::to_string(kMaxProfileFiles) +
+                        " files in one profile; merge some of them"});
+  full_ = true;  // one report; the rest of the includes are not read
+  return false;
+}
+
+void Collector::visit(const std::string& display, const std::string& canonical, const Item* via) {
   stack_.push_back({canonical, display});
   std::string err;
+  bool too_large = false;
   // Read the canonical path: it is the identity used for cycles and diamonds, so what is
   // read is what was checked.
-  auto text = read_text_file(canonical, err);
+  auto text = read_text_file(canonical, err, &too_large);
+  ++files_;
+  if (text && bytes_ + text->size() > kMaxTotalBytes) {
+    err =
+        "the profile's files add up to more than " + std::to_string(kMaxTotalBytes >> 20) + " MiB";
+    too_large = true;
+    full_ = true;
+    text.reset();
+  }
   std::optional<Layer> layer;
   if (!text) {
-    diags_.push_back({Origin{display, 0, 0}, "", "cannot read profile: " + err});
+    if (via != nullptr) {
+      diags_.push_back({via->origin, via->key, "cannot read " + display + ": " + err});
+    } else {
+      // A size problem is the profile's own, so it gets a position like any other.
+      int at = too_large ? 1 : 0;
+      diags_.push_back({Origin{display, at, at}, "", "cannot read profile: " + err});
+    }
   } else {
+    bytes_ += text->size();
     layer = parse_layer(display, *text, diags_);
   }
   if (layer) {
     for (const Item& inc : layer->includes) {
+      if (full_) break;
       auto target = resolve_include(inc, display);
       if (!target) continue;
       const auto& [inc_display, inc_canonical] = *target;
@@ -141,7 +176,20 @@ void Collector::visit(const std::string& display, const std::string& canonical) 
         continue;
       }
       if (std::find(done_.begin(), done_.end(), inc_canonical) != done_.end()) continue;
-      visit(inc_display, inc_canonical);
+      // The walk recurses once per level: bounded here, so a crafted chain of thousands of
+      // files is an error at the include, not a stack overflow.
+      if (stack_.size() > kMaxIncludeDepth) {
+        std::vector<std::string> chain;
+        for (const auto& f : stack_) chain.push_back(f.display);
+        chain.push_back(inc_display);
+        diags_.push_back({inc.origin, inc.key,
+                          "includes nested more than " + std::to_string(kMaxIncludeDepth) +
+                              " levels deep (" + chain_text(chain) +
+                              "); include the files from fewer levels"});
+        continue;
+      }
+      if (!room_for(inc)) break;
+      visit(inc_display, inc_canonical, &inc);
     }
     out_.layers.push_back(std::move(*layer));
     out_.files.push_back(display);

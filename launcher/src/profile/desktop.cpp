@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 
 namespace cloister::profile::detail {
 namespace {
@@ -36,7 +37,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) { return quote(s); }
 
 // A character as a message shows it: 'x', or its byte value when it would not print.
 std::string show_char(char c) {
@@ -220,13 +221,13 @@ std::string dbus_rule_problem(const std::string& raw, const std::string& value) 
   if (!defect.empty()) return head + "bus name " + quoted(name) + ": " + defect + kNameForm;
   if (eq == std::string::npos) {
     // xdg-dbus-proxy refuses a bare name too; "everything" should be written, not implied.
-    return head + "no rule after the name; write \"" + name +
+    return head + "no rule after the name; write \"" + shorten(name) +
            "=*\" to allow everything, or narrow it" + kRuleForm;
   }
   std::string_view rule = std::string_view(value).substr(eq + 1);
   if (rule.empty()) {
-    return head + "nothing after '='; write \"" + name + "=*\" to allow everything, or narrow it" +
-           kRuleForm;
+    return head + "nothing after '='; write \"" + shorten(name) +
+           "=*\" to allow everything, or narrow it" + kRuleForm;
   }
   std::size_t at = rule.find('@');
   std::string_view method = rule.substr(0, at);

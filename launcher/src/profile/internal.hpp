@@ -161,7 +161,11 @@ class Collector {
     std::string display;
   };
 
-  void visit(const std::string& display, const std::string& canonical);
+  // `via` is the include that names the file (null for the top file and the override): where
+  // a file that cannot be read, or is one too many, is reported.
+  void visit(const std::string& display, const std::string& canonical, const Item* via);
+  // False (after reporting) when one more file would pass a limit of limits.hpp.
+  bool room_for(const Item& inc);
   // Where an include element points: display path and canonical path, or a diagnostic.
   std::optional<std::pair<std::string, std::string>> resolve_include(const Item& inc,
                                                                      const std::string& from);
@@ -171,6 +175,9 @@ class Collector {
   Collection out_;
   std::vector<Frame> stack_;       // files being collected: a repeat is a cycle
   std::vector<std::string> done_;  // canonical paths already collected
+  std::size_t files_ = 0;          // files read so far
+  std::size_t bytes_ = 0;          // their total size
+  bool full_ = false;              // a count or size limit was hit: collect nothing more
 };
 
 // expand.cpp: ~ and ${NAME}. On failure returns nullopt and sets `error`.
@@ -202,6 +209,9 @@ std::string find_on_search_path(const std::string& name, const std::vector<std::
 // stat() says regular file (symlinks followed).
 bool is_regular_file(const std::string& path);
 // Reads a whole regular file; on failure returns nullopt and sets `error` (strerror text).
-std::optional<std::string> read_text_file(const std::string& path, std::string& error);
+// `too_large`, when given, says whether the failure was the size limit (a problem of the
+// profile, reported at a position, rather than a file that cannot be read).
+std::optional<std::string> read_text_file(const std::string& path, std::string& error,
+                                          bool* too_large = nullptr);
 
 }  // namespace cloister::profile::detail

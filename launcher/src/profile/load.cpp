@@ -66,7 +66,8 @@ std::string settle_name(const std::vector<detail::Layer>& layers, const std::str
 Profile load_file(const std::string& path, const LoadContext& ctx) {
   // An unreadable top-level file is a failure to run, not a problem inside a profile.
   std::string err;
-  if (!detail::read_text_file(path, err)) {
+  bool too_large = false;
+  if (!detail::read_text_file(path, err, &too_large) && !too_large) {
     throw Error("cannot read profile " + path + ": " + err);
   }
 

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 #include "profile/profile.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -19,7 +20,6 @@ namespace detail {
 
 namespace {
 // A profile is a few kilobytes; the cap keeps a mistaken path from filling memory.
-constexpr off_t kMaxProfileSize = 1 << 20;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -45,7 +45,15 @@ std::string find_on_search_path(const std::string& name, const std::vector<std::
   return "";
 }
 
-std::optional<std::string> read_text_file(const std::string& path, std::string& error) {
+std::optional<std::string> read_text_file(const std::string& path, std::string& error,
+                                          bool* too_large) {
+  const std::string kTooLarge = "larger than a profile may be (over 1 MiB)";
+  if (too_large != nullptr) *too_large = false;
+  auto refuse_size = [&] {
+    error = kTooLarge;
+    if (too_large != nullptr) *too_large = true;
+    return std::nullopt;
+  };
   // O_NONBLOCK: opening a FIFO named by mistake must not hang; it is refused below anyway.
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd) {
@@ -61,10 +69,7 @@ std::optional<std::string> read_text_file(const std::string& path, std::string& 
     error = "not a regular file";
     return std::nullopt;
   }
-  if (st.st_size > kMaxProfileSize) {
-    error = "file too large for a profile (over 1 MiB)";
-    return std::nullopt;
-  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes) return refuse_size();
   std::string text;
   char buf[8192];
   for (;;) {
@@ -76,10 +81,7 @@ std::optional<std::string> read_text_file(const std::string& path, std::string& 
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > static_cast<std::size_t>(kMaxProfileSize)) {
-      error = "file too large for a profile (over 1 MiB)";
-      return std::nullopt;
-    }
+    if (text.size() > kMaxFileBytes) return refuse_size();  // grew while being read
   }
   return text;
 }

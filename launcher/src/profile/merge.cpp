@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 
 namespace cloister::profile::detail {
 namespace {
@@ -116,7 +117,7 @@ class Merger {
         ok = false;
       } else if (value->empty()) {
         // execve would see an empty argv element; most likely a variable that is empty here.
-        error(arg.origin, arg.key, "command element \"" + arg.text + "\" expands to nothing");
+        error(arg.origin, arg.key, "command element " + quote(arg.text) + " expands to nothing");
         ok = false;
       } else if (value->find('\0') != std::string::npos) {
         // execve takes C strings: the rest after a NUL would silently vanish.
@@ -133,8 +134,7 @@ class Merger {
     auto value = expand_item(item);
     if (!value) return;
     if (!valid_hostname(*value)) {
-      std::string shown = "\"" + item.text + "\"";
-      if (*value != item.text) shown += " (expands to \"" + *value + "\")";
+      std::string shown = show_value(item.text, *value);
       error(item.origin, item.key,
             "bad hostname " + shown +
                 "; use 1 to 64 letters, digits, '-' and '.', or remove the key to use the app "
@@ -186,7 +186,7 @@ class Merger {
         in_file_.emplace(std::make_tuple(item.origin.file, list, *path), item.origin);
     if (!fresh) {
       error(item.origin, item.key,
-            "\"" + item.text + "\" is listed twice in " + list_key(list) + " (first at " +
+            quote(item.text) + " is listed twice in " + list_key(list) + " (first at " +
                 in_file->second.to_string() + "); remove one");
       return;
     }
@@ -198,7 +198,7 @@ class Merger {
       return;
     }
     const SeenPath& first = it->second;
-    std::string shown = "\"" + item.text + "\"";
+    std::string shown = quote(item.text);
     if (first.list == list) return;  // merged into the first entry: its flag and origin stay
     if (first.list != List::Hide && list != List::Hide) {
       error(item.origin, item.key,
@@ -282,8 +282,9 @@ class Merger {
                       g.path.compare(0, h.path.size(), h.path) == 0 && g.path[h.path.size()] == '/';
         if (!inside) continue;
         error(g.origin, g.key,
-              "hidden path " + h.raw + " contains a grant (" + list_key(g.list) + " \"" + g.raw +
-                  "\"); a hide covers everything below it: remove this grant, or the hide at " +
+              "hidden path " + shorten(h.raw) + " contains a grant (" + list_key(g.list) + " " +
+                  quote(g.raw) +
+                  "); a hide covers everything below it: remove this grant, or the hide at " +
                   h.origin.to_string());
       }
     }
@@ -302,7 +303,8 @@ class Merger {
         const Item& later = deny_later ? d : a;
         const Item& earlier = deny_later ? a : d;
         error(later.origin, later.key,
-              "system call \"" + a.text + "\" is in both seccomp-allow and seccomp-deny (also at " +
+              "system call " + quote(a.text) +
+                  " is in both seccomp-allow and seccomp-deny (also at " +
                   earlier.origin.to_string() + "); remove it from one of them");
       }
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 #include "profile/toml_reader.hpp"
 #include "seccomp/rules.hpp"
 
@@ -72,8 +73,8 @@ class Parser : public TomlReader {
         if (auto* t = table(v, key)) parse_limits(*t, key);
       } else {
         error(at(k), key,
-              "unknown top-level key \"" + name +
-                  "\"; known keys are include and the tables [app], [namespaces], [filesystem], "
+              "unknown top-level key " + quote(name) +
+                  "; known keys are include and the tables [app], [namespaces], [filesystem], "
                   "[environment], [security], [desktop] and [limits]");
       }
     }
@@ -90,8 +91,8 @@ class Parser : public TomlReader {
         if (!item) continue;
         if (!valid_app_name(item->text)) {
           error(item->origin, key,
-                "bad app name \"" + item->text +
-                    "\"; use lower-case letters, digits, '.', '_' and '-', starting with a "
+                "bad app name " + quote(item->text) +
+                    "; use lower-case letters, digits, '.', '_' and '-', starting with a "
                     "letter or digit, at most 64 characters");
           continue;
         }
@@ -167,9 +168,9 @@ class Parser : public TomlReader {
           bool known = false;
           for (const auto& d : kDevices) known = known || item.text == d;
           if (!known) {
-            error(
-                item.origin, item.key,
-                "unknown device \"" + item.text + "\"; expected " + quoted_list(kDevices, " or "));
+            error(item.origin, item.key,
+                  "unknown device " + quote(item.text) + "; expected " +
+                      quoted_list(kDevices, " or "));
             continue;
           }
           layer_.devices.push_back(std::move(item));
@@ -190,8 +191,8 @@ class Parser : public TomlReader {
         for (auto& item : *items) {
           if (!valid_env_pattern(item.text)) {
             error(item.origin, item.key,
-                  "bad variable name or pattern \"" + item.text +
-                      "\"; use letters, digits and '_', not starting with a digit, and '*' as "
+                  "bad variable name or pattern " + quote(item.text) +
+                      "; use letters, digits and '_', not starting with a digit, and '*' as "
                       "a wildcard (e.g. \"LC_*\")");
             continue;
           }
@@ -205,8 +206,8 @@ class Parser : public TomlReader {
           std::string vkey = join_key(key, var);
           if (!valid_env_name(var)) {
             error(at(vk), vkey,
-                  "bad variable name \"" + var +
-                      "\"; use letters, digits and '_', not starting with a digit");
+                  "bad variable name " + quote(var) +
+                      "; use letters, digits and '_', not starting with a digit");
             continue;
           }
           if (auto value = string_value(vv, vkey)) {
@@ -228,8 +229,8 @@ class Parser : public TomlReader {
       // otherwise pass as "read".
       if (!valid_syscall_spelling(item.text) || !seccomp::syscall_known(item.text)) {
         error(item.origin, item.key,
-              "unknown system call \"" + item.text +
-                  "\"; use a name from syscalls(2) that this architecture has, e.g. \"ptrace\"");
+              "unknown system call " + quote(item.text) +
+                  "; use a name from syscalls(2) that this architecture has, e.g. \"ptrace\"");
         continue;
       }
       out.push_back(std::move(item));
@@ -316,13 +317,22 @@ class Parser : public TomlReader {
 
 std::optional<Layer> parse_layer(const std::string& file, std::string_view text,
                                  Diagnostics& diags) {
+  // Before toml++ sees it: a key of thousands of parts makes it nest (and later free) that
+  // many tables recursively, which overflows the stack.
+  if (auto deep = find_deep_key(text, file)) {
+    diags.push_back({*deep, "",
+                     "a key of more than " + std::to_string(kMaxKeyParts) +
+                         " dotted parts; profile keys have at most three "
+                         "(environment.set.NAME)"});
+    return std::nullopt;
+  }
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(file));
   } catch (const toml::parse_error& e) {
     diags.push_back({Origin{file, static_cast<int>(e.source().begin.line),
                             static_cast<int>(e.source().begin.column)},
-                     "", "TOML syntax error: " + std::string(e.description())});
+                     "", "TOML syntax error: " + shorten(e.description())});
     return std::nullopt;
   }
   return Parser(file, diags).run(root);

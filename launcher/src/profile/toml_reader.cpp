@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "profile/limits.hpp"
+
 namespace cloister::profile::detail {
 namespace {
 
@@ -45,7 +47,7 @@ std::string join_key(const std::string& prefix, std::string_view k) {
               c == '_' || c == '-';
     if (!ok) bare = false;
   }
-  std::string part = bare ? std::string(k) : "\"" + std::string(k) + "\"";
+  std::string part = bare ? shorten(k) : quote(k);
   return prefix.empty() ? part : prefix + "." + part;
 }
 
@@ -62,8 +64,7 @@ void TomlReader::error(Origin where, std::string key, std::string message) {
 
 void TomlReader::unknown_key(const toml::key& k, const std::string& table_key, const char* known) {
   error(at(k), join_key(table_key, k.str()),
-        "unknown key \"" + std::string(k.str()) + "\" in [" + table_key + "]; known keys are " +
-            known);
+        "unknown key " + quote(k.str()) + " in [" + table_key + "]; known keys are " + known);
 }
 
 void TomlReader::wrong_type(const toml::node& v, const std::string& key,
@@ -91,7 +92,7 @@ std::optional<std::vector<Item>> TomlReader::string_array(const toml::node& v,
     // The hint only where it is surely right: "xterm -e x" wants splitting, not brackets.
     const auto* s = v.as_string();
     if (s != nullptr && s->get().find_first_of(" \t") == std::string::npos) {
-      msg += "; write it as [\"" + s->get() + "\"]";
+      msg += "; write it as [" + quote(s->get()) + "]";
     }
     error(at(v), key, msg);
     return std::nullopt;

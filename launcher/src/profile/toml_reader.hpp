@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 
 namespace cloister::profile::detail {
 
@@ -60,7 +61,8 @@ class TomlReader {
     for (const auto& [word, value] : names) {
       if (s->get() == word) return Setting<E>{value, at(v), key};
     }
-    error(at(v), key, "unknown value \"" + s->get() + "\"; expected " + quoted_list(words, " or "));
+    error(at(v), key,
+          "unknown value " + quote(s->get()) + "; expected " + quoted_list(words, " or "));
     return std::nullopt;
   }
 

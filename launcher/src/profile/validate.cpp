@@ -1,15 +1,38 @@
 // Value checks shared by the parser and the merger. Paths are checked textually, after
 // expansion: the profile must say exactly what it grants, so anything a reader could misread
 // (relative, "..", "//", a trailing "/") is refused rather than normalised behind their back.
+#include <linux/limits.h>
+
 #include <algorithm>
 #include <string>
 #include <string_view>
 #include <tuple>
 
 #include "profile/internal.hpp"
+#include "profile/limits.hpp"
 
 namespace cloister::profile::detail {
 namespace {
+
+// Longer values are shown as their first kShownHead and last kShownTail bytes.
+constexpr std::size_t kShownMax = 96;
+constexpr std::size_t kShownHead = 56;
+constexpr std::size_t kShownTail = 24;
+
+bool utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The longest component of an absolute path, in bytes.
+std::size_t longest_component(const std::string& path) {
+  std::size_t longest = 0;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    longest = std::max(longest, end - start);
+    start = end + 1;
+  }
+  return longest;
+}
 
 bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -29,10 +52,29 @@ bool has_dot_component(const std::string& path) {
 
 }  // namespace
 
+std::string shorten(std::string_view text) {
+  if (text.size() <= kShownMax) return std::string(text);
+  std::size_t head = kShownHead;
+  while (head > 0 && utf8_continuation(text[head])) --head;
+  std::size_t tail = text.size() - kShownTail;
+  while (tail < text.size() && utf8_continuation(text[tail])) ++tail;
+  return std::string(text.substr(0, head)) + "..." + std::string(text.substr(tail)) + " (" +
+         std::to_string(text.size()) + " bytes)";
+}
+
+std::string quote(std::string_view text) {
+  std::string s = shorten(text);
+  // The length note goes outside the quotes, which hold only text from the profile.
+  const auto note = s.rfind(" (");
+  if (text.size() > kShownMax && note != std::string::npos)
+    return "\"" + s.substr(0, note) + "\"" + s.substr(note);
+  return "\"" + s + "\"";
+}
+
 // "\"x\"", or "\"${HOME}/x/\" (expands to \"/home/u/x/\")" when expansion changed it.
 std::string show_value(const std::string& raw, const std::string& value) {
-  std::string s = "\"" + raw + "\"";
-  if (raw != value) s += " (expands to \"" + value + "\")";
+  std::string s = quote(raw);
+  if (raw != value) s += " (expands to " + quote(value) + ")";
   return s;
 }
 
@@ -78,6 +120,15 @@ std::string path_problem(const std::string& raw, const std::string& path, bool h
     }
     return "relative path " + show_value(raw, path) +
            ": paths must be absolute; start with /, ~/ or a variable such as ${HOME}";
+  }
+  // The kernel's limits, checked here so `cloister check` reports them, not only a launch.
+  if (path.size() >= PATH_MAX) {
+    return "path " + show_value(raw, path) + " is " + std::to_string(path.size()) +
+           " bytes long; a path is at most " + std::to_string(PATH_MAX - 1);
+  }
+  if (std::size_t longest = longest_component(path); longest > NAME_MAX) {
+    return "path " + show_value(raw, path) + " has a component of " + std::to_string(longest) +
+           " bytes; a file name is at most " + std::to_string(NAME_MAX);
   }
   if (path == "/") {
     return hide ? "hiding / would hide everything; hide specific directories"
