@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "exec/clone_errors.hpp"
 #include "exec/mounts.hpp"
 #include "exec/report.hpp"
 #include "exec/steps.hpp"
@@ -71,7 +72,7 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
     pid_t app = ::fork();
     if (app == -1) {
       int err = errno;
-      fail(report, "starting the app", err, std::string("fork: ") + std::strerror(err));
+      fail(report, "starting the app", err, explain_fork_error(err, plan));
     }
     if (app == 0) exec_app(plan, report);
     log::debug("pid1: app started as pid %d", app);

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "exec/helper_output.hpp"
 #include "exec/signals.hpp"
 #include "exec/steps.hpp"
 #include "exec/syscalls.hpp"
@@ -60,7 +61,7 @@ std::string status_text(int status) {
 
 // The forked child, up to execve. Only async-signal-safe calls: the argv was built before the
 // fork.
-[[noreturn]] void exec_helper(char* const* argv, int ready_w, int err_w, int devnull,
+[[noreturn]] void exec_helper(char* const* argv, int ready_w, int err_w, int devnull, int output,
                               pid_t launcher) noexcept {
   // SIGTERM when the launcher dies, in case the helper misses the pipe closing. The prctl
   // only covers a launcher that dies after it, hence the check of who our parent is now.
@@ -74,13 +75,12 @@ std::string status_text(int status) {
   const int w = ::fcntl(ready_w, F_DUPFD_CLOEXEC, 5);
   const int e = ::fcntl(err_w, F_DUPFD_CLOEXEC, 5);
   const int n = ::fcntl(devnull, F_DUPFD_CLOEXEC, 5);
-  if (w == -1 || e == -1 || n == -1) die(err_w, kStageSetup);
+  const int o = ::fcntl(output, F_DUPFD_CLOEXEC, 5);
+  if (w == -1 || e == -1 || n == -1 || o == -1) die(err_w, kStageSetup);
   if (::dup2(n, 0) == -1) die(e, kStageSetup);
-  // No stderr of the launcher's (closed, so that one of our pipes took its number): /dev/null.
-  const bool no_stderr = ::fcntl(2, F_GETFD) == -1 || ready_w == 2 || err_w == 2 || devnull == 2;
-  if (no_stderr && ::dup2(n, 2) == -1) die(e, kStageSetup);
-  // Its chatter goes where ours does: stderr.
-  if (::dup2(2, 1) == -1) die(e, kStageSetup);
+  // Its chatter goes to the capture file, which the launcher shows when it is worth showing
+  // (helper_output.hpp); never straight to the user's terminal.
+  if (::dup2(o, 1) == -1 || ::dup2(o, 2) == -1) die(e, kStageSetup);
   if (::dup2(w, kReadyFd) == -1) die(e, kStageSetup);  // dup2 clears close-on-exec: inherited
   if (::dup2(e, kErrorFd) == -1 || ::fcntl(kErrorFd, F_SETFD, FD_CLOEXEC) == -1)
     die(e, kStageSetup);
@@ -114,11 +114,13 @@ void Helpers::start(const plan::HelperProcess& helper) {
   UniqueFd err_r(fds[0]), err_w(fds[1]);
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devnull) throw SysError(what + ": opening /dev/null", errno);
+  UniqueFd output = make_output_capture(helper.name);
 
   const pid_t launcher = ::getpid();
   const pid_t pid = ::fork();
   if (pid == -1) throw SysError(what + ": fork", errno);
-  if (pid == 0) exec_helper(c_args.data(), ready_w.get(), err_w.get(), devnull.get(), launcher);
+  if (pid == 0)
+    exec_helper(c_args.data(), ready_w.get(), err_w.get(), devnull.get(), output.get(), launcher);
 
   // Recorded at once, so that stop() reaps it whatever happens next.
   Running& h = running_.emplace_back();
@@ -127,6 +129,7 @@ void Helpers::start(const plan::HelperProcess& helper) {
   h.socket = helper.socket;
   h.pid = pid;
   h.pidfd = UniqueFd(sys::pidfd_open(pid));
+  h.output = std::move(output);
   // Only the helper may hold the write ends: EOF on the read end must mean it is gone.
   ready_w.reset();
   err_w.reset();
@@ -183,6 +186,9 @@ int Helpers::wait_ready(int sigfd) {
         const int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
           log::debug("helper: SIG%s while waiting for the helpers: giving up", ::sigabbrev_np(sig));
+          // The user gave up on this launch: what the helpers say about being abandoned
+          // (xdg-dbus-proxy: "Can't write to sync socket") is noise to them.
+          discard_output_ = true;
           return sig;
         }
         // SIGCHLD: a helper's exit shows as EOF on its pipe. The others have no app to go to.
@@ -220,6 +226,13 @@ void Helpers::fail(Running& h, const std::string& what, bool exited) {
   reap({&h}, exited ? now_ms() + kExitGraceMs : 0);
   std::string msg = "starting " + name + ": " + what;
   if (exited && h.status != -1) msg += " (" + status_text(h.status) + ")";
+  // Its own words on why, when it said anything.
+  if (h.output) {
+    std::string said = captured_output(h.output.get());
+    if (said.size() > 2000) said = "..." + said.substr(said.size() - 2000);
+    if (!said.empty()) msg += "; it said: " + said;
+  }
+  h.output.reset();
   throw Error(msg);
 }
 
@@ -232,6 +245,19 @@ void Helpers::stop() noexcept {
       if (!h.reaped) left.push_back(&h);
     }
     reap(left, now_ms() + kExitGraceMs);
+    // What they printed while the sandbox ran, now that they are gone (kept short).
+    for (auto& h : running_) {
+      if (!h.output || discard_output_) continue;
+      std::string said = captured_output(h.output.get());
+      std::size_t start = 0;
+      while (start < said.size()) {
+        std::size_t end = said.find('\n', start);
+        if (end == std::string::npos) end = said.size();
+        if (end > start)
+          log::warn("%s: %.*s", h.name.c_str(), static_cast<int>(end - start), said.data() + start);
+        start = end + 1;
+      }
+    }
   } catch (...) {  // bad_alloc: the helpers still go when the launcher exits
   }
   running_.clear();

@@ -5,7 +5,8 @@
 // that read end (close-on-exec, so it never reaches the app) for the life of the sandbox: when
 // the launcher ends in any way, SIGKILL included, the kernel closes it and the helper goes too.
 // PR_SET_PDEATHSIG(SIGTERM) is the second line of defence. Each helper runs in a session of its
-// own, so the terminal's Ctrl-C/Ctrl-Z, meant for the app, do not reach it.
+// own, so the terminal's Ctrl-C/Ctrl-Z, meant for the app, do not reach it. What it prints is
+// captured (helper_output.hpp), not written to the terminal.
 #pragma once
 
 #include <sys/types.h>
@@ -44,8 +45,9 @@ class Helpers {
     std::string program;
     std::string socket;
     pid_t pid = -1;
-    UniqueFd ready;  // read end of the readiness pipe
-    UniqueFd pidfd;  // -1 before Linux 5.3: polled with waitpid then
+    UniqueFd ready;   // read end of the readiness pipe
+    UniqueFd pidfd;   // -1 before Linux 5.3: polled with waitpid then
+    UniqueFd output;  // its stdout and stderr (helper_output.hpp)
     bool is_ready = false;
     bool reaped = false;
     int status = -1;  // wait status once reaped (-1: unknown)
@@ -58,6 +60,7 @@ class Helpers {
   [[noreturn]] void fail(Running& h, const std::string& what, bool exited);
 
   std::vector<Running> running_;
+  bool discard_output_ = false;  // the launch was given up while they started
 };
 
 }  // namespace cloister::exec

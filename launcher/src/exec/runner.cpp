@@ -13,6 +13,7 @@
 #include <string>
 
 #include "exec/child.hpp"
+#include "exec/clone_errors.hpp"
 #include "exec/helpers.hpp"
 #include "exec/instance.hpp"
 #include "exec/report.hpp"
@@ -38,24 +39,6 @@ unsigned long clone_flags(const plan::Namespaces& ns) {
   if (ns.ipc) flags |= CLONE_NEWIPC;
   if (ns.net) flags |= CLONE_NEWNET;
   return flags;
-}
-
-std::string explain_clone_error(int err) {
-  switch (err) {
-    case EPERM:
-      return "unprivileged user namespaces are disabled: sysctl "
-             "kernel.unprivileged_userns_clone / user.max_user_namespaces, or an AppArmor/SELinux "
-             "policy (or cloister runs in a chroot)";
-    case ENOSPC:
-    case EUSERS:
-      return "user namespace limit reached: user.max_user_namespaces (or another "
-             "user.max_*_namespaces sysctl)";
-    case EINVAL:
-      return "this kernel has no user namespaces (CONFIG_USER_NS) or lacks a namespace type "
-             "cloister uses";
-    default:
-      return std::strerror(err);
-  }
 }
 
 void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
@@ -160,7 +143,7 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     // can be held by a thread that the child does not have.
     long pid = ::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
     if (pid == -1) {
-      log::error("creating the sandbox namespaces: %s", explain_clone_error(errno).c_str());
+      log::error("creating the sandbox namespaces: %s", explain_clone_error(errno, flags).c_str());
       return kExitSetupFailed;
     }
     if (pid == 0)
