@@ -1,53 +1,92 @@
 #!/usr/bin/env bash
-# smoke-apps.sh [APP...]: launch shipped app profiles for real and check that a window appears.
+# smoke-apps.sh [--markdown FILE] [--stamp] [APP...]: launch shipped app profiles for real.
 #
-# For each app (default: every profile in profiles/ that has a command), on a fresh private
-# desktop: an Xvfb display with its own cookie, a private session bus (dbus-daemon), a temporary
-# XDG_RUNTIME_DIR and a temporary HOME (so persistent app homes and the test files never touch
-# the real home). Runs `cloister run APP`, waits up to $SMOKE_TIMEOUT seconds (20) for a
-# mapped window, screenshots the display to artifacts/APP.png, checks the window is not blank
-# (a window of one flat colour means nothing was drawn, e.g. no fonts), stops the app and
-# prints a table. Apps whose command is not installed are reported as such, not skipped.
+# For each app (default: every graphical app profile in profiles/), on a fresh private desktop:
+# an Xvfb display with its own cookie, a private session bus (dbus-daemon), a private PulseAudio
+# with a null sink when the profile grants audio, a temporary XDG_RUNTIME_DIR and a temporary
+# HOME (persistent app homes and test files never touch the real home). It
+#   1. runs `cloister run APP`, opening a sample file the script makes (scripts/smoke-apps.list
+#      says which: PDF, image, text, audio, video, archive, page...) through cloister's file
+#      forwarding when the launcher has it, else from a folder of the test home the profile grants;
+#   2. waits up to $SMOKE_TIMEOUT seconds for a mapped top-level window of that app: one whose
+#      WM_CLIENT_MACHINE is the sandbox's own host name (so it was drawn inside this sandbox),
+#      or, for toolkits that do not set it, whose WM_CLASS is the app's;
+#   3. screenshots the display to $SMOKE_ARTIFACTS/APP.png and checks the window is drawn (more
+#      than one colour);
+#   4. checks the file shows: the window title names it, or else the window differs from the
+#      same app's window started without the file;
+#   5. with audio granted, asks the private PulseAudio whether the app connected and played;
+#   6. stops everything and prints a table (app, package, version, launched, window, file,
+#      network, audio, notes).
+# Apps whose command is not installed are reported as such, never silently skipped.
 #
 # Run it as an ordinary user (cloister is rootless; as root it would prove nothing):
 #   scripts/smoke-apps.sh                 # every app profile
 #   scripts/smoke-apps.sh mupdf xterm     # some of them
-# Environment: CLOISTER (the launcher; default build/cloister), SMOKE_TIMEOUT (20),
-# SMOKE_SETTLE (seconds to let a window finish drawing before the screenshot; 3),
-# SMOKE_ARTIFACTS (artifacts/), SMOKE_REQUIRE_INSTALLED (set: an app that is not installed
-# fails the run, as in the test suite). Needs Xvfb, xauth, xwininfo, xwd, ImageMagick's convert,
-# dbus-daemon. Exit status: 0 when every installed app showed a drawn window, 1 otherwise.
+#   scripts/smoke-apps.sh --markdown docs/apps.md --stamp   # refresh docs/apps.md and the
+#                                         # "Launch-tested:" line of each profile's header
+# Environment: CLOISTER (the launcher; default build/cloister), SMOKE_TIMEOUT (seconds to wait
+# for a window; 30), SMOKE_SETTLE (seconds to let it finish drawing; 3), SMOKE_ARTIFACTS
+# (artifacts/), SMOKE_REQUIRE_INSTALLED (set: an app that is not installed fails the run, as in
+# the test suite). Needs Xvfb, xauth, xwininfo, xprop, xwd, ImageMagick, dbus-daemon, perl, and
+# for audio apps pulseaudio and pactl. Exit status: 0 when every installed app passed, 1 if one
+# did not, 2 on bad usage or missing tools.
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=smoke-samples.sh
+. "$src/scripts/smoke-samples.sh"
 if [ "$(id -u)" = 0 ]; then
   echo "smoke-apps.sh: refusing to run as root; run it as an ordinary user" \
     "(e.g. runuser -u USER -- $0)" >&2
   exit 2
 fi
 
+markdown="" stamp=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --markdown) markdown=${2:?--markdown needs a file}; shift 2 ;;
+    --stamp) stamp=1; shift ;;
+    -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "smoke-apps.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+
 cloister=${CLOISTER:-$src/build/cloister}
-timeout=${SMOKE_TIMEOUT:-20}
+timeout=${SMOKE_TIMEOUT:-30}
 settle=${SMOKE_SETTLE:-3}
 artifacts=${SMOKE_ARTIFACTS:-$src/artifacts}
-host_path=/usr/local/bin:/usr/bin:/bin
+host_path=/usr/local/bin:/usr/bin:/bin:/usr/games
+export PATH=$host_path:$PATH
 
 if [ ! -x "$cloister" ]; then
   echo "smoke-apps.sh: no launcher at $cloister; build it (scripts/build.sh) or set CLOISTER" >&2
   exit 2
 fi
 missing=()
-for tool in Xvfb xauth xwininfo xwd convert dbus-daemon mcookie; do
-  PATH=$host_path command -v "$tool" >/dev/null || missing+=("$tool")
+for tool in Xvfb xauth xwininfo xprop xwd convert compare dbus-daemon mcookie perl; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "smoke-apps.sh: missing tools: ${missing[*]}" \
-    "(Debian: xvfb xauth x11-utils x11-apps imagemagick dbus util-linux)" >&2
+    "(Debian: xvfb xauth x11-utils x11-apps imagemagick dbus-daemon util-linux perl)" >&2
   exit 2
 fi
-mkdir -p "$artifacts"
+mkdir -p "$artifacts" || { echo "smoke-apps.sh: cannot create $artifacts; set SMOKE_ARTIFACTS" >&2; exit 2; }
 
-# The first element of `command = [...]` in a profile file, "" for layers without one.
+# The per-app table: sample kind, fallback folder and window class, by app.
+declare -A t_sample t_folder t_class
+while read -r a s f c _; do
+  case $a in '' | '#'*) continue ;; esac
+  t_sample[$a]=$s t_folder[$a]=$f t_class[$a]=$c
+done <"$src/scripts/smoke-apps.list"
+
+# cloister's file forwarding (`cloister run --open FILE`, from the desktop integration) binds
+# exactly the named file; without it the sample is put in a folder the profile grants.
+forward=""
+"$cloister" run --help 2>&1 | grep -q -- '--open' && forward=--open
+
 profile_command() {
   sed -n 's/^command *= *\[ *"\([^"]*\)".*/\1/p' "$1" | head -n 1
 }
@@ -56,10 +95,10 @@ if [ $# -gt 0 ]; then
   apps=("$@")
 else
   apps=()
-  # Every graphical app profile: a command, and a display (its own or through gui-*).
   for f in "$src"/profiles/*.toml; do
     [ -n "$(profile_command "$f")" ] || continue
-    grep -Eq '"gui-(x11|wayland)"|^ *(x11|wayland) *= *true' "$f" || continue
+    grep -Eq '"gui-(x11|wayland)"|^ *(x11|wayland) *= *true|^include *=.*"(libreoffice)"' "$f" ||
+      continue
     apps+=("$(basename "$f" .toml)")
   done
 fi
@@ -74,66 +113,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Test files the viewers open, in the temporary home's user folders.
-make_home() {
-  local home=$1
-  mkdir -p "$home"/{Documents,Downloads,Pictures,Music,Videos,Templates,Desktop}
-  # A one-page PDF with a line of text in a standard font (viewers must render it), with a
-  # correct cross-reference table so viewers do not have to repair it.
-  local text='BT /F1 24 Tf 72 700 Td (cloister smoke test: fonts render) Tj ET'
-  local -a objs=(
-    '<< /Type /Catalog /Pages 2 0 R >>'
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>'
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]
-   /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>'
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'
-    "<< /Length ${#text} >>
-stream
-$text
-endstream"
-  )
-  local pdf='%PDF-1.4'$'\n' xref i
-  xref="xref"$'\n'"0 $((${#objs[@]} + 1))"$'\n'"0000000000 65535 f "$'\n'
-  for i in "${!objs[@]}"; do
-    xref+=$(printf '%010d 00000 n ' "${#pdf}")$'\n'
-    pdf+="$((i + 1)) 0 obj"$'\n'"${objs[$i]}"$'\n'"endobj"$'\n'
-  done
-  local start=${#pdf}
-  pdf+="$xref""trailer"$'\n'"<< /Size $((${#objs[@]} + 1)) /Root 1 0 R >>"$'\n'
-  pdf+="startxref"$'\n'"$start"$'\n''%%EOF'$'\n'
-  printf '%s' "$pdf" >"$home/Documents/smoke.pdf"
-  convert -size 320x240 gradient:skyblue-navy "$home/Pictures/smoke.png" 2>/dev/null
-  printf 'cloister smoke test\n' >"$home/Documents/smoke.txt"
-}
-
-# The command to run instead of the profile's: a test file for the viewers and editors, so the
-# screenshot shows a document rendered with the sandbox's fonts and the folder grant is used
-# (mupdf also exits without a file). "" keeps the profile's command.
-app_command() {
-  local app=$1 home=$2
-  case $app in
-    mupdf | evince) echo "$app $home/Documents/smoke.pdf" ;;
-    ristretto | eog) echo "$app $home/Pictures/smoke.png" ;;
-    mousepad | gedit) echo "$app $home/Documents/smoke.txt" ;;
-    *) echo "" ;;
-  esac
-}
-
-# Mapped top-level windows of at least 32x32 as "AREA id WxH+X+Y", one per line.
-mapped_windows() {
-  local id info
-  for id in $(xwininfo -root -children 2>/dev/null | sed -n 's/^ *\(0x[0-9a-f]*\) .*/\1/p'); do
-    info=$(xwininfo -id "$id" 2>/dev/null) || continue
-    grep -q 'Map State: IsViewable' <<<"$info" || continue
-    local w h x y
-    w=$(sed -n 's/.*Width: *\([0-9]*\).*/\1/p' <<<"$info")
-    h=$(sed -n 's/.*Height: *\([0-9]*\).*/\1/p' <<<"$info")
-    x=$(sed -n 's/.*Absolute upper-left X: *\(-*[0-9]*\).*/\1/p' <<<"$info")
-    y=$(sed -n 's/.*Absolute upper-left Y: *\(-*[0-9]*\).*/\1/p' <<<"$info")
-    [ "${w:-0}" -ge 32 ] && [ "${h:-0}" -ge 32 ] && echo "$((w * h)) $id ${w}x${h}+${x}+${y}"
-  done
-}
-
 # Waits for PID to exit, up to $2 seconds; then kills it.
 stop() {
   local pid=$1 grace=$2 i
@@ -146,73 +125,52 @@ stop() {
   wait "$pid" 2>/dev/null
 }
 
-# Runs one app on its own display; sets row="result|window|screenshot|note". (Not run in a
-# subshell, so the EXIT trap still knows every helper process to stop.)
-smoke_one() {
-  local app=$1
-  local profile=$src/profiles/$app.toml
-  if [ ! -f "$profile" ]; then
-    row="no profile|-|-|$profile missing"
-    return
-  fi
-  local cmd
-  cmd=$(profile_command "$profile")
-  if [ -z "$cmd" ]; then
-    row="not an app|-|-|a layer without a command"
-    return
-  fi
-  if ! PATH=$host_path command -v "$cmd" >/dev/null; then
-    row="not installed|-|-|$cmd not found"
-    return
-  fi
-
-  local dir=$work/$app
-  mkdir -p "$dir/run" "$dir/home"
-  chmod 700 "$dir/run"
-  make_home "$dir/home"
-
-  # A private display: Xvfb picks a free number (-displayfd), and accepts only our cookie.
-  local cookie
-  cookie=$(mcookie)
-  xauth -q -f "$dir/server.auth" add :0 MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
-  exec {dfd}>"$dir/display"
-  Xvfb -displayfd "$dfd" -auth "$dir/server.auth" -nolisten tcp -screen 0 1280x800x24 \
-    >"$dir/xvfb.log" 2>&1 &
-  local xpid=$!
-  pids+=("$xpid")
-  exec {dfd}>&-
-  local n="" i
-  for ((i = 0; i < 100; i++)); do
-    n=$(tr -dc 0-9 <"$dir/display")
-    [ -n "$n" ] && break
-    sleep 0.1
+# On the current DISPLAY: the app's mapped, managed (not override-redirect) top-level windows of
+# at least 64x64, as "AREA ID WxH+X+Y HOW" (HOW: "machine" or "class"), one per line. $1 is the
+# sandbox's host name, $2 the class regex.
+app_windows() {
+  local host=$1 class=$2 id info props w h x y how
+  for id in $(xwininfo -root -children 2>/dev/null | sed -n 's/^ *\(0x[0-9a-f]*\) .*/\1/p'); do
+    info=$(xwininfo -id "$id" 2>/dev/null) || continue
+    grep -q 'Map State: IsViewable' <<<"$info" || continue
+    grep -q 'Override Redirect State: no' <<<"$info" || continue
+    w=$(sed -n 's/.*Width: *\([0-9]*\).*/\1/p' <<<"$info")
+    h=$(sed -n 's/.*Height: *\([0-9]*\).*/\1/p' <<<"$info")
+    [ "${w:-0}" -ge 64 ] && [ "${h:-0}" -ge 64 ] || continue
+    x=$(sed -n 's/.*Absolute upper-left X: *\(-*[0-9]*\).*/\1/p' <<<"$info")
+    y=$(sed -n 's/.*Absolute upper-left Y: *\(-*[0-9]*\).*/\1/p' <<<"$info")
+    props=$(xprop -id "$id" WM_CLIENT_MACHINE WM_CLASS 2>/dev/null)
+    if grep -q "^WM_CLIENT_MACHINE(STRING) = \"$host\"$" <<<"$props"; then
+      how=machine
+    elif ! grep -q '^WM_CLIENT_MACHINE(STRING) = ' <<<"$props" &&
+      grep '^WM_CLASS' <<<"$props" | grep -Eqi "\"($class)"; then
+      how=class
+    else
+      continue
+    fi
+    echo "$((w * h)) $id ${w}x${h}+${x}+${y} $how"
   done
-  if [ -z "$n" ]; then
-    stop "$xpid" 2
-    row="error|-|-|Xvfb did not start (see $dir/xvfb.log)"
-    return
-  fi
-  xauth -q -f "$dir/home/.Xauthority" add ":$n" MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
+}
 
-  # A private session bus, so the app's filtered proxy has a real bus behind it.
-  local bus=$dir/run/bus dbuspid
-  dbuspid=$(dbus-daemon --session --fork --print-pid=1 --address="unix:path=$bus" 2>"$dir/dbus.log")
-  [ -n "$dbuspid" ] && pids+=("$dbuspid")
+# The title of window $1 (_NET_WM_NAME, else WM_NAME).
+window_title() {
+  local t
+  t=$(xprop -id "$1" _NET_WM_NAME 2>/dev/null | sed -n 's/^_NET_WM_NAME([A-Z0-9_]*) = "\(.*\)"$/\1/p')
+  [ -n "$t" ] || t=$(xprop -id "$1" WM_NAME 2>/dev/null | sed -n 's/^WM_NAME([A-Z0-9_]*) = "\(.*\)"$/\1/p')
+  printf '%s' "$t"
+}
 
-  local -a envv=(env -i HOME="$dir/home" USER="$(id -un)" LOGNAME="$(id -un)" PATH="$host_path"
-    LANG=C.UTF-8 DISPLAY=":$n" XAUTHORITY="$dir/home/.Xauthority"
-    XDG_RUNTIME_DIR="$dir/run" DBUS_SESSION_BUS_ADDRESS="unix:path=$bus")
-  local extra
-  extra=$(app_command "$app" "$dir/home")
-  local log=$artifacts/$app.log
-  # shellcheck disable=SC2086  # extra is a word list made above
-  "${envv[@]}" "$cloister" run "$profile" ${extra:+-- $extra} >"$log" 2>&1 &
-  local apid=$!
-
-  local win="" exited=""
+# Launches the app (argv in "$@") in the background, waits for its window and settles; sets
+# win ("AREA ID GEOM HOW", "" if none), apid and exited (status if it exited before a window).
+launch_and_wait() {
+  local log=$1 i
+  shift
+  "${envv[@]}" "$cloister" run "$@" >>"$log" 2>&1 &
+  apid=$!
+  win="" exited=""
   for ((i = 0; i < timeout * 2; i++)); do
-    # The largest window: the main one rather than a splash, tooltip or popup.
-    win=$(DISPLAY=":$n" XAUTHORITY="$dir/home/.Xauthority" mapped_windows | sort -rn | head -n 1)
+    # The largest window: the main one rather than a dialog.
+    win=$(app_windows "$host" "$class" | sort -rn | head -n 1)
     [ -n "$win" ] && break
     if ! kill -0 "$apid" 2>/dev/null; then
       wait "$apid"
@@ -221,63 +179,270 @@ smoke_one() {
     fi
     sleep 0.5
   done
-
-  local result window=no shot=- note=""
   if [ -n "$win" ]; then
-    window=yes
     sleep "$settle"
-    win=$(DISPLAY=":$n" XAUTHORITY="$dir/home/.Xauthority" mapped_windows | sort -rn | head -n 1)
-    shot=$artifacts/$app.png
-    local geom=${win##* }
-    if DISPLAY=":$n" XAUTHORITY="$dir/home/.Xauthority" xwd -root -silent |
-      convert xwd:- "png:$shot" 2>>"$log"; then
-      # Distinct colours inside the window: one means an undrawn window (or nothing drawn
-      # because no font loaded); text on a background has at least two (xterm's bitmap font
-      # exactly two, anti-aliased text hundreds).
-      local colours
-      colours=$(convert "$shot" -crop "$geom" +repage -format '%k' info: 2>/dev/null)
-      if [ "${colours:-0}" -ge 2 ]; then
-        result=ok
-      else
-        result=blank
-      fi
-      note="window $geom, $colours colours"
-    else
-      result=error
-      shot=-
-      note="screenshot failed"
+    local again
+    again=$(app_windows "$host" "$class" | sort -rn | head -n 1)
+    [ -n "$again" ] && win=$again
+  fi
+}
+
+# Screenshot of the whole display to $1; prints the number of colours inside geometry $2.
+shoot() {
+  xwd -root -silent | convert xwd:- "png:$1" 2>/dev/null || return 1
+  convert "$1" -crop "$2" +repage -format '%k' info: 2>/dev/null
+}
+
+# A private PulseAudio (null sink, anonymous clients) on $dir/run/pulse/native.
+start_pulse() {
+  local dir=$1 i
+  mkdir -p "$dir/pa-home" "$dir/pa-run" "$dir/run/pulse"
+  chmod 700 "$dir/pa-run" "$dir/run/pulse"
+  HOME=$dir/pa-home XDG_RUNTIME_DIR=$dir/pa-run XDG_CONFIG_HOME=$dir/pa-home/.config \
+    pulseaudio --daemonize=no --exit-idle-time=-1 -n --realtime=no --high-priority=no \
+    --load="module-native-protocol-unix socket=$dir/run/pulse/native auth-anonymous=1" \
+    --load=module-null-sink >"$dir/pulseaudio.log" 2>&1 &
+  pids+=($!)
+  papid=$!
+  for ((i = 0; i < 100; i++)); do
+    [ -S "$dir/run/pulse/native" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Runs one app on its own display; sets the globals of its table row.
+smoke_one() {
+  local app=$1
+  local profile=$src/profiles/$app.toml
+  pkg=- ver=- launched=- window=- file=- net=- audio=- shot=- note=""
+  if [ ! -f "$profile" ]; then
+    result="no profile" note="$profile missing"
+    return
+  fi
+  local dir=$work/$app
+  mkdir -p "$dir/run" "$dir/home"
+  chmod 700 "$dir/run"
+
+  local bus=$dir/run/bus
+  envv=(env -i HOME="$dir/home" USER="$(id -un)" LOGNAME="$(id -un)" PATH="$host_path"
+    LANG=C.UTF-8 XDG_RUNTIME_DIR="$dir/run" DBUS_SESSION_BUS_ADDRESS="unix:path=$bus")
+  # The plan, read from the launcher itself: host name, network, audio, command.
+  local plan
+  plan=$("${envv[@]}" DISPLAY=:0 "$cloister" run --dry-run "$profile" 2>&1)
+  local cmdline
+  cmdline=$(sed -n 's/^command: //p' <<<"$plan")
+  if [ -z "$cmdline" ]; then
+    result="not an app" note="no command: $(head -n 3 <<<"$plan" | tr '\n' ' ')"
+    return
+  fi
+  local -a argv
+  eval "argv=($cmdline)"
+  host=$(sed -n 's/^hostname: //p' <<<"$plan")
+  net=$(sed -n 's/^network: \([a-z]*\).*/\1/p' <<<"$plan")
+  local wants_audio=""
+  grep -q 'pulse/native' <<<"$plan" && wants_audio=1
+  local exe
+  if ! exe=$(command -v "${argv[0]}"); then
+    result="not installed" note="${argv[0]} not found"
+    return
+  fi
+  pkg=$(dpkg -S "$(readlink -f "$exe")" 2>/dev/null | head -n 1 | cut -d: -f1)
+  [ -n "$pkg" ] || pkg=$(dpkg -S "$exe" 2>/dev/null | head -n 1 | cut -d: -f1)
+  [ -n "$pkg" ] && ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null)
+  : "${pkg:=-}" "${ver:=-}"
+  class=${t_class[$app]:--}
+  [ "$class" = - ] && class=$app
+
+  # A private display: Xvfb picks a free number (-displayfd), and accepts only our cookie.
+  local cookie n="" i
+  cookie=$(mcookie)
+  xauth -q -f "$dir/server.auth" add :0 MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
+  exec {dfd}>"$dir/display"
+  Xvfb -displayfd "$dfd" -auth "$dir/server.auth" -nolisten tcp -screen 0 1280x800x24 \
+    >"$dir/xvfb.log" 2>&1 &
+  local xpid=$!
+  pids+=("$xpid")
+  exec {dfd}>&-
+  for ((i = 0; i < 100; i++)); do
+    n=$(tr -dc 0-9 <"$dir/display")
+    [ -n "$n" ] && break
+    sleep 0.1
+  done
+  if [ -z "$n" ]; then
+    stop "$xpid" 2
+    result=error note="Xvfb did not start (see $dir/xvfb.log)"
+    return
+  fi
+  xauth -q -f "$dir/home/.Xauthority" add ":$n" MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
+  export DISPLAY=":$n" XAUTHORITY="$dir/home/.Xauthority"
+  envv+=(DISPLAY=":$n" XAUTHORITY="$dir/home/.Xauthority")
+
+  local dbuspid
+  dbuspid=$(dbus-daemon --session --fork --print-pid=1 --address="unix:path=$bus" 2>"$dir/dbus.log")
+  [ -n "$dbuspid" ] && pids+=("$dbuspid")
+  papid=""
+  if [ -n "$wants_audio" ]; then
+    if ! command -v pulseaudio >/dev/null || ! command -v pactl >/dev/null; then
+      result=error note="the profile grants audio: install pulseaudio and pulseaudio-utils"
+      stop "$xpid" 2
+      return
     fi
-  elif [ -n "$exited" ]; then
-    result=exited
-    note="exit status $exited before any window; see $log"
+    start_pulse "$dir" || note="PulseAudio did not start (see $dir/pulseaudio.log); "
+  fi
+
+  # The sample: forwarded from a folder no profile grants, or put in a granted folder.
+  local kind=${t_sample[$app]:--} sample="" folder=${t_folder[$app]:--}
+  local -a open=()
+  if [ "$kind" != - ]; then
+    if [ -n "$forward" ]; then
+      sample=$(make_sample "$kind" "$dir/forwarded")
+      open=("$forward" "$sample")
+    else
+      sample=$(make_sample "$kind" "$dir/home/$folder")
+    fi
+  fi
+  local log=$artifacts/$app.log
+  : >"$log"
+  if [ -n "$sample" ] && [ -z "$forward" ]; then
+    launch_and_wait "$log" "$profile" -- "${argv[@]}" "$sample"
   else
-    result="no window"
-    note="nothing mapped in ${timeout}s; see $log"
+    launch_and_wait "$log" "${open[@]}" "$profile"
+  fi
+
+  if [ -n "$exited" ]; then
+    launched=$([ "$exited" -ge 125 ] && echo no || echo yes)
+    result=exited window=no
+    note+="exit status $exited before a window; see $log"
+  elif [ -z "$win" ]; then
+    launched=yes window=no result="no window"
+    note+="no window of $app in ${timeout}s; see $log"
+  else
+    launched=yes window="yes (${win##* })"
+    local id geom colours title
+    read -r _ id geom _ <<<"$win"
+    shot=$artifacts/$app.png
+    colours=$(shoot "$shot" "$geom")
+    title=$(window_title "$id")
+    note+="window $geom, ${colours:-?} colours, title \"$title\""
+    if [ "${colours:-0}" -lt 2 ]; then
+      result=blank
+    else
+      result=ok
+    fi
+    if [ -n "$wants_audio" ] && [ -n "$papid" ]; then
+      local streams clients
+      streams=$(PULSE_SERVER="unix:$dir/run/pulse/native" pactl list short sink-inputs 2>/dev/null | wc -l)
+      clients=$(PULSE_SERVER="unix:$dir/run/pulse/native" pactl list short clients 2>/dev/null | wc -l)
+      # pactl itself is one client.
+      if [ "$streams" -gt 0 ]; then
+        audio=playing
+      elif [ "$clients" -gt 1 ]; then
+        audio=connected
+      else
+        audio="not used"
+      fi
+      case $kind in wav | y4m) [ "$audio" = playing ] || result="no sound" ;; esac
+    fi
+    if [ -n "$sample" ]; then
+      if grep -qi smoke <<<"$title"; then
+        file="yes (title)"
+      else
+        # The title does not name it: compare with the same app started without the file.
+        stop "$apid" 5
+        local with=$dir/with.png
+        convert "$shot" -crop "$geom" +repage "$with" 2>/dev/null
+        launch_and_wait "$log" "$profile"
+        if [ -n "$win" ]; then
+          local bgeom diff
+          read -r _ _ bgeom _ <<<"$win"
+          shoot "$dir/without-full.png" "$bgeom" >/dev/null
+          convert "$dir/without-full.png" -crop "$bgeom" +repage "$dir/without.png" 2>/dev/null
+          cp "$dir/without-full.png" "$artifacts/$app-nofile.png"
+          diff=$(compare -metric AE -fuzz 5% "$with" "$dir/without.png" null: 2>&1 | cut -d' ' -f1)
+          if [ "$bgeom" != "$geom" ] || [ "${diff%.*}" -gt 1000 ] 2>/dev/null; then
+            file="yes (screenshot: ${diff:-?} pixels differ from $app-nofile.png)"
+          else
+            file=no
+            result="file not shown"
+          fi
+        else
+          file=no
+          result="file not shown"
+          note+="; title does not name the file and no window without it to compare"
+        fi
+      fi
+      [ -n "$forward" ] && file+=", forwarded"
+    fi
   fi
 
   stop "$apid" 5
+  [ -n "$papid" ] && stop "$papid" 2
   [ -n "$dbuspid" ] && kill "$dbuspid" 2>/dev/null
   stop "$xpid" 2
-  row="$result|$window|$shot|$note"
+  unset DISPLAY XAUTHORITY
 }
 
-failed=0
+# Writes or replaces the "# Launch-tested:" line of a profile's header comment.
+stamp_profile() {
+  local profile=$1 line=$2 tmp
+  tmp=$(mktemp "$profile.XXXXXX") || return
+  awk -v line="$line" '
+    done == 0 && /^# Launch-tested:/ { print line; done = 1; next }
+    done == 0 && !/^#/ { print line; done = 1 }
+    { print }' "$profile" >"$tmp" && mv "$tmp" "$profile"
+}
+
+failed=0 passed=0
 rows=()
-row=""
 for app in "${apps[@]}"; do
   echo "== $app" >&2
   smoke_one "$app"
-  rows+=("$app|$row")
-  case ${row%%|*} in
-    ok | "not an app") ;;
+  rows+=("$app|$pkg|$ver|$launched|$window|$file|$net|$audio|$result|$shot|$note")
+  case $result in
+    ok) passed=$((passed + 1)) ;;
+    "not an app") ;;
     "not installed") [ -n "${SMOKE_REQUIRE_INSTALLED:-}" ] && failed=1 ;;
     *) failed=1 ;;
   esac
+  if [ -n "$stamp" ] && [ "$result" != "not installed" ] && [ -f "$src/profiles/$app.toml" ]; then
+    stamp_profile "$src/profiles/$app.toml" \
+      "# Launch-tested: $(date -u +%F), $pkg $ver: $result (scripts/smoke-apps.sh $app)"
+  fi
 done
 
-printf '\n%-18s %-14s %-7s %s\n' APP RESULT WINDOW SCREENSHOT
+printf '\n%-18s %-16s %-9s %-14s %s\n' APP RESULT WINDOW FILE NOTES
 for r in "${rows[@]}"; do
-  IFS='|' read -r app result window shot note <<<"$r"
-  printf '%-18s %-14s %-7s %s  (%s)\n' "$app" "$result" "$window" "$shot" "$note"
+  IFS='|' read -r app _ _ _ window file _ _ result _ note <<<"$r"
+  printf '%-18s %-16s %-9s %-14s %s\n' "$app" "$result" "${window%% *}" "${file%% *}" "$note"
 done
+echo "$passed passed, $((${#apps[@]} - passed)) not passed (of ${#apps[@]} apps)"
+
+if [ -n "$markdown" ]; then
+  {
+    echo "# Apps launched through their profiles"
+    echo
+    echo "Generated by \`scripts/smoke-apps.sh --markdown $markdown\` on $(date -u +%F)" \
+      "(Debian $(cat /etc/debian_version 2>/dev/null), kernel $(uname -r)): each app started by"
+    echo "\`cloister run\` on a private Xvfb display with a private session bus (and a private"
+    echo "PulseAudio with a null sink where the profile grants audio). *Window*: a mapped top-level"
+    echo "window whose WM_CLIENT_MACHINE is the sandbox's host name (\"class\" where the toolkit does"
+    echo "not set it and WM_CLASS matched). *File*: a sample file the script made was opened and"
+    echo "shown (the window title names it, or the window differs from the app started without it)."
+    echo "*Network*: the profile's network namespace (no traffic leaves the machine in this test)."
+    echo "*Audio*: \`playing\` = a stream on the private sound server, \`connected\` = a client only."
+    echo "Screenshots: \`<build>/artifacts/APP.png\`. What each profile grants and what does not"
+    echo "work is in its header (\`profiles/APP.toml\`)."
+    echo
+    echo "$passed of ${#apps[@]} apps passed."
+    echo
+    echo "| app | package | version | launched | window | file opened | network | audio | result | notes |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for r in "${rows[@]}"; do
+      IFS='|' read -r app pkg ver launched window file net audio result _ note <<<"$r"
+      note=${note//|/\\|}
+      echo "| $app | $pkg | $ver | $launched | $window | $file | $net | $audio | $result | $note |"
+    done
+  } >"$markdown"
+fi
 exit $failed
