@@ -75,9 +75,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 mkdir -p "$artifacts" || { echo "smoke-apps.sh: cannot create $artifacts; set SMOKE_ARTIFACTS" >&2; exit 2; }
 
-# The per-app table: sample kind, fallback folder and window class, by app.
+# The per-app table (scripts/smoke-apps.list): sample kind, fallback folder and window class.
 declare -A t_sample t_folder t_class
-while read -r a s f c _; do
+while read -r a _ s f c _; do
   case $a in '' | '#'*) continue ;; esac
   t_sample[$a]=$s t_folder[$a]=$f t_class[$a]=$c
 done <"$src/scripts/smoke-apps.list"
