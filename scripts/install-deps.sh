@@ -15,8 +15,10 @@ packages=(
   pulseaudio pulseaudio-utils
   weston wayland-utils
   fonts-dejavu-core
-  # Small real apps the smoke test launches through their shipped profiles.
-  mupdf galculator mousepad ristretto
+  # Small real apps the smoke test (ctest smoke.apps) launches through their shipped profiles,
+  # about 60 MB to download; scripts/install-apps.sh installs the rest of the profiles' apps.
+  mupdf galculator mousepad ristretto zathura zathura-pdf-poppler xarchiver geany viewnior mtpaint
+  qalculate-gtk pluma gnome-mines netsurf-gtk engrampa xournalpp gnote audacious
 )
 missing=()
 for p in "${packages[@]}"; do

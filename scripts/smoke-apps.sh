@@ -76,10 +76,10 @@ fi
 mkdir -p "$artifacts" || { echo "smoke-apps.sh: cannot create $artifacts; set SMOKE_ARTIFACTS" >&2; exit 2; }
 
 # The per-app table (scripts/smoke-apps.list): sample kind, fallback folder and window class.
-declare -A t_sample t_folder t_class
-while read -r a _ s f c _; do
+declare -A t_sample t_folder t_class t_sound
+while read -r a _ s f c p _; do
   case $a in '' | '#'*) continue ;; esac
-  t_sample[$a]=$s t_folder[$a]=$f t_class[$a]=$c
+  t_sample[$a]=$s t_folder[$a]=$f t_class[$a]=$c t_sound[$a]=$p
 done <"$src/scripts/smoke-apps.list"
 
 # cloister's file forwarding (`cloister run --open FILE`, from the desktop integration) binds
@@ -126,8 +126,8 @@ stop() {
 }
 
 # On the current DISPLAY: the app's mapped, managed (not override-redirect) top-level windows of
-# at least 64x64, as "AREA ID WxH+X+Y HOW" (HOW: "machine" or "class"), one per line. $1 is the
-# sandbox's host name, $2 the class regex.
+# at least 64x64, as "AREA ID WxH+X+Y HOW TITLE" (HOW: "machine" or "class"), one per line. $1 is
+# the sandbox's host name, $2 the class regex.
 app_windows() {
   local host=$1 class=$2 id info props w h x y how
   for id in $(xwininfo -root -children 2>/dev/null | sed -n 's/^ *\(0x[0-9a-f]*\) .*/\1/p'); do
@@ -148,7 +148,7 @@ app_windows() {
     else
       continue
     fi
-    echo "$((w * h)) $id ${w}x${h}+${x}+${y} $how"
+    echo "$((w * h)) $id ${w}x${h}+${x}+${y} $how $(window_title "$id")"
   done
 }
 
@@ -160,31 +160,41 @@ window_title() {
   printf '%s' "$t"
 }
 
-# Launches the app (argv in "$@") in the background, waits for its window and settles; sets
-# win ("AREA ID GEOM HOW", "" if none), apid and exited (status if it exited before a window).
+# Launches the app (argv in "$@") in the background and waits for its window; with $want set,
+# goes on waiting (within the same timeout) for a window whose title contains $want. Settles,
+# then sets win ("AREA ID GEOM HOW TITLE" of the window to judge, "" if none), named (1 when its
+# title contains $want), apid and exited (status if the app exited before any window).
 launch_and_wait() {
-  local log=$1 i
+  local log=$1 i line
   shift
   "${envv[@]}" "$cloister" run "$@" >>"$log" 2>&1 &
   apid=$!
-  win="" exited=""
+  win="" exited="" named=""
   for ((i = 0; i < timeout * 2; i++)); do
+    local all
+    all=$(app_windows "$host" "$class" | sort -rn)
     # The largest window: the main one rather than a dialog.
-    win=$(app_windows "$host" "$class" | sort -rn | head -n 1)
-    [ -n "$win" ] && break
-    if ! kill -0 "$apid" 2>/dev/null; then
+    [ -n "$all" ] && win=$(head -n 1 <<<"$all")
+    if [ -n "$want" ] && line=$(grep -i -m 1 -- "$want" <<<"$all"); then
+      win=$line named=1
+      break
+    fi
+    [ -n "$win" ] && [ -z "$want" ] && break
+    if [ -z "$win" ] && ! kill -0 "$apid" 2>/dev/null; then
       wait "$apid"
       exited=$?
       break
     fi
     sleep 0.5
   done
-  if [ -n "$win" ]; then
-    sleep "$settle"
-    local again
-    again=$(app_windows "$host" "$class" | sort -rn | head -n 1)
-    [ -n "$again" ] && win=$again
-  fi
+  [ -n "$win" ] || return 0
+  sleep "$settle"
+  local id again
+  read -r _ id _ <<<"$win"
+  # The same window again, drawn and maybe resized by now (or the largest, if it went away).
+  again=$(app_windows "$host" "$class" | sort -rn)
+  line=$(grep -m 1 " $id " <<<"$again") || line=$(head -n 1 <<<"$again")
+  [ -n "$line" ] && win=$line
 }
 
 # Screenshot of the whole display to $1; prints the number of colours inside geometry $2.
@@ -304,6 +314,8 @@ smoke_one() {
   fi
   local log=$artifacts/$app.log
   : >"$log"
+  want=""
+  [ -n "$sample" ] && want=smoke
   if [ -n "$sample" ] && [ -z "$forward" ]; then
     launch_and_wait "$log" "$profile" -- "${argv[@]}" "$sample"
   else
@@ -318,18 +330,15 @@ smoke_one() {
     launched=yes window=no result="no window"
     note+="no window of $app in ${timeout}s; see $log"
   else
-    launched=yes window="yes (${win##* })"
-    local id geom colours title
-    read -r _ id geom _ <<<"$win"
+    launched=yes
+    local id geom how title colours
+    read -r _ id geom how title <<<"$win"
+    window="yes ($how)"
     shot=$artifacts/$app.png
     colours=$(shoot "$shot" "$geom")
-    title=$(window_title "$id")
     note+="window $geom, ${colours:-?} colours, title \"$title\""
-    if [ "${colours:-0}" -lt 2 ]; then
-      result=blank
-    else
-      result=ok
-    fi
+    result=ok
+    [ "${colours:-0}" -ge 2 ] || result=blank
     if [ -n "$wants_audio" ] && [ -n "$papid" ]; then
       local streams clients
       streams=$(PULSE_SERVER="unix:$dir/run/pulse/native" pactl list short sink-inputs 2>/dev/null | wc -l)
@@ -342,38 +351,42 @@ smoke_one() {
       else
         audio="not used"
       fi
-      case $kind in wav | y4m) [ "$audio" = playing ] || result="no sound" ;; esac
+      # A player playing its sample must be heard: a stream on the sound server.
+      [ "${t_sound[$app]:--}" = play ] && [ "$audio" != playing ] && result="no sound"
     fi
-    if [ -n "$sample" ]; then
-      if grep -qi smoke <<<"$title"; then
-        file="yes (title)"
-      else
-        # The title does not name it: compare with the same app started without the file.
-        stop "$apid" 5
-        local with=$dir/with.png
-        convert "$shot" -crop "$geom" +repage "$with" 2>/dev/null
-        launch_and_wait "$log" "$profile"
-        if [ -n "$win" ]; then
-          local bgeom diff
-          read -r _ _ bgeom _ <<<"$win"
-          shoot "$dir/without-full.png" "$bgeom" >/dev/null
-          convert "$dir/without-full.png" -crop "$bgeom" +repage "$dir/without.png" 2>/dev/null
-          cp "$dir/without-full.png" "$artifacts/$app-nofile.png"
-          diff=$(compare -metric AE -fuzz 5% "$with" "$dir/without.png" null: 2>&1 | cut -d' ' -f1)
-          if [ "$bgeom" != "$geom" ] || [ "${diff%.*}" -gt 1000 ] 2>/dev/null; then
-            file="yes (screenshot: ${diff:-?} pixels differ from $app-nofile.png)"
-          else
-            file=no
-            result="file not shown"
-          fi
+    if [ -n "$named" ]; then
+      file="yes (title)"
+    elif [ -n "$sample" ]; then
+      # The title does not name it: compare with the same app started without the file.
+      stop "$apid" 5
+      local with=$dir/with.png
+      convert "$shot" -crop "$geom" +repage "$with" 2>/dev/null
+      want=""
+      launch_and_wait "$log" "$profile"
+      if [ -n "$win" ]; then
+        local bgeom diff
+        read -r _ _ bgeom _ <<<"$win"
+        shoot "$artifacts/$app-nofile.png" "$bgeom" >/dev/null
+        convert "$artifacts/$app-nofile.png" -crop "$bgeom" +repage "$dir/without.png" 2>/dev/null
+        # Pixels that differ, over the part both windows cover (from their top left corner).
+        local ww wh bw bh
+        IFS='x+' read -r ww wh _ <<<"$geom"
+        IFS='x+' read -r bw bh _ <<<"$bgeom"
+        local common="$((ww < bw ? ww : bw))x$((wh < bh ? wh : bh))+0+0"
+        diff=$(compare -metric AE -fuzz 5% <(convert "$with" -crop "$common" +repage png:-) \
+          <(convert "$dir/without.png" -crop "$common" +repage png:-) null: 2>&1 | cut -d' ' -f1)
+        if [ "${diff%.*}" -gt 1000 ] 2>/dev/null; then
+          file="yes (screenshot: ${diff%.*} pixels differ from $app-nofile.png)"
         else
-          file=no
-          result="file not shown"
-          note+="; title does not name the file and no window without it to compare"
+          file=no result="file not shown"
+          note+="; the window with the file looks like the one without (${diff:-?} pixels differ)"
         fi
+      else
+        file=no result="file not shown"
+        note+="; no window names the file, and none without it to compare"
       fi
-      [ -n "$forward" ] && file+=", forwarded"
     fi
+    [ -n "$forward" ] && [ "$file" != - ] && file+=", forwarded"
   fi
 
   stop "$apid" 5
