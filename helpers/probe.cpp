@@ -378,6 +378,88 @@ int check_write(const Args& a) {
   return 0;
 }
 
+// Decodes a file:// URI's path (as a desktop shell passes %u); other text is returned as is.
+std::string file_arg_path(const std::string& arg) {
+  std::string rest;
+  if (arg.compare(0, 8, "file:///") == 0) {
+    rest = arg.substr(7);
+  } else if (arg.compare(0, 17, "file://localhost/") == 0) {
+    rest = arg.substr(16);
+  } else {
+    return arg;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '%' && i + 2 < rest.size()) {
+      out += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += rest[i];
+    }
+  }
+  return out;
+}
+
+std::string first_line(const std::string& path) {
+  int err = 0;
+  std::string text = read_file(path, err);
+  if (err != 0) return errno_name(err);
+  return text.substr(0, std::min(text.find('\n'), std::size_t{200}));
+}
+
+std::string dir_entries(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return errno_name(errno);
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return join(names);
+}
+
+// What an app given these arguments (paths or file:// URIs, as a desktop entry's %f/%u expand)
+// can do with them, and whether it runs sandboxed: the whole report of one launch.
+int check_files(const Args& a) {
+  check_hostname(a);
+  check_status(a);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string n = std::to_string(i);
+    const std::string path = file_arg_path(a[i]);
+    kv("arg." + n, a[i]);
+    kv("path." + n, path);
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) {
+      kv("type." + n, errno == ENOENT ? "missing" : errno_name(errno));
+      continue;
+    }
+    const bool dir = S_ISDIR(st.st_mode);
+    kv("type." + n, dir ? "dir" : S_ISREG(st.st_mode) ? "file" : "other");
+    const std::string parent = path.substr(0, std::max<std::size_t>(path.rfind('/'), 1));
+    kv("siblings." + n, dir_entries(parent));
+    if (dir) {
+      kv("entries." + n, dir_entries(path));
+      const std::string probe_file = path + "/.cloister-probe-write";
+      int fd = open(probe_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      kv("write." + n, fd >= 0 ? "ok" : errno_name(errno));
+      if (fd >= 0) close(fd), unlink(probe_file.c_str());
+      continue;
+    }
+    kv("content." + n, first_line(path));
+    int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+      kv("write." + n, errno_name(errno));
+      continue;
+    }
+    const char line[] = "written by cloister-probe\n";
+    kv("write." + n, result(write(fd, line, sizeof line - 1)));
+    close(fd);
+  }
+  return 0;
+}
+
 int check_remount_rw(const Args& a) {
   const std::string path = a[0];
   kv("remount", in_child([&] {
@@ -728,6 +810,11 @@ const Check kChecks[] = {
      check_tiocsti},
     {"write", 1, 1, "PATH: write=ok|ERRNO (create or append a line)", check_write},
     {"remount-rw", 1, 1, "PATH: remount, mount_setattr (clear RDONLY), ro_after", check_remount_rw},
+    {"files", 0, kMany,
+     "ARG...: hostname, status, then per argument (a path or file:// URI) arg.I path.I\n"
+     "                   type.I siblings.I (its folder) content.I (first line) or entries.I,\n"
+     "                   write.I (appends a line to a file; creates and removes one in a dir)",
+     check_files},
     {"stat", 1, kMany, "PATH...: PATH=missing|dir|file|symlink|chr|blk|fifo|sock|ERRNO",
      check_stat},
     {"mount-flags", 1, kMany, "PATH...: PATH=ro|rw[,nosuid][,nodev][,noexec]", check_mount_flags},

@@ -1,4 +1,4 @@
-// cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]
+// cloister run [--dry-run] [-v] [--open FILE]... [--forward N[:M]] PROFILE [-- COMMAND [ARG...]]
 #include "exec/run.hpp"
 
 #include <fcntl.h>
@@ -23,15 +23,42 @@ namespace cloister::cli {
 namespace {
 
 constexpr const char* kRunUsage =
-    "usage: cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]";
+    "usage: cloister run [--dry-run] [-v] [--open FILE|URI]... [--forward N[:M]] PROFILE\n"
+    "                    [-- COMMAND [ARG...]]";
 
 struct RunArgs {
   std::string profile;
   std::vector<std::string> command;
+  std::vector<std::string> open;  // --open: appended to the command, each bound alone
+  std::string forward;            // --forward N[:M]: COMMAND's arguments N.. but the last M
   bool dry_run = false;
   bool verbose = false;
   bool help = false;
 };
+
+// "N" or "N:M" -> the indices of `command` it covers.
+std::vector<std::size_t> forward_indices(const std::string& spec, std::size_t size) {
+  auto number = [&](const std::string& text) {
+    if (text.empty() || text.size() > 6 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+      throw UsageError("run: --forward " + spec +
+                       ": expected N or N:M, the first forwarded argument of COMMAND (0 is the "
+                       "program) and how many at the end are not forwarded");
+    return static_cast<std::size_t>(std::stoul(text));
+  };
+  const std::size_t colon = spec.find(':');
+  const std::size_t first = number(spec.substr(0, colon));
+  const std::size_t tail = colon == std::string::npos ? 0 : number(spec.substr(colon + 1));
+  if (first == 0)
+    throw UsageError("run: --forward " + spec + ": the program itself (0) is never a file");
+  // The desktop entry's own arguments are all there; fewer means the line was not ours.
+  if (first + tail > size)
+    throw UsageError("run: --forward " + spec + ": COMMAND has only " + std::to_string(size) +
+                     " element(s)");
+  std::vector<std::size_t> out;
+  for (std::size_t i = first; i + tail < size; ++i) out.push_back(i);
+  return out;
+}
 
 RunArgs parse(const std::vector<std::string>& args) {
   // Everything after the first "--" is the command, never an option of ours (flatpak's
@@ -44,6 +71,12 @@ RunArgs parse(const std::vector<std::string>& args) {
   po::options_description visible("options");
   visible.add_options()("dry-run,n", po::bool_switch(&r.dry_run), "print the plan, touch nothing")(
       "verbose,v", po::bool_switch(&r.verbose), "log each setup step")(
+      "open,o", po::value<std::vector<std::string>>(&r.open)->value_name("FILE"),
+      "append FILE (a path or file:// URI) to the command and bind that file alone into the "
+      "sandbox at the same path (a directory: that directory); repeatable")(
+      "forward", po::value<std::string>(&r.forward)->value_name("N[:M]"),
+      "bind the files named by COMMAND's arguments N (1 = the first after the program) to the "
+      "end, but the last M; used by the menu entries `cloister desktop install` writes")(
       "help,h", po::bool_switch(&r.help), "show this help");
   po::options_description all;
   all.add(visible).add_options()("profile", po::value<std::vector<std::string>>());
@@ -60,7 +93,10 @@ RunArgs parse(const std::vector<std::string>& args) {
     std::cout << kRunUsage << "\n\n"
               << "Runs the profile's command (or COMMAND) in a sandbox built from PROFILE, a name\n"
                  "on the profile search path or a path to a .toml file.\n\n"
-              << visible << "\nexit status: the app's; 128+N if a signal N killed it; 125 if\n"
+              << visible
+              << "\nFile arguments get the profile's [filesystem] file-arguments access (default\n"
+                 "read-only; read-write only where you can write). Other URIs pass unchanged.\n"
+              << "\nexit status: the app's; 128+N if a signal N killed it; 125 if\n"
               << "cloister failed before starting it; 126 not executable; 127 not found.\n";
     return r;
   }
@@ -71,6 +107,8 @@ RunArgs parse(const std::vector<std::string>& args) {
                      "`; put the command after --, e.g. cloister run " + positional[0] + " -- " +
                      positional[1]);
   r.profile = positional[0];
+  if (!r.forward.empty() && r.command.empty())
+    throw UsageError(std::string("run: --forward needs a COMMAND after --\n") + kRunUsage);
   return r;
 }
 
@@ -101,6 +139,25 @@ void ensure_persistent_home(const profile::Profile& prof, const host::HostFacts&
   }
 }
 
+// The whole command (the profile's or COMMAND, then the --open files) and its file arguments.
+host::OpenedFiles open_files(const RunArgs& r, const profile::Profile& prof, host::HostFacts& host,
+                             std::vector<std::string>& command) {
+  const std::vector<std::size_t> forwarded =
+      r.forward.empty() ? std::vector<std::size_t>{} : forward_indices(r.forward, r.command.size());
+  if (r.open.empty() && forwarded.empty()) return {};
+  command = r.command.empty() ? prof.command.value : r.command;
+  if (command.empty())
+    throw UsageError("profile " + prof.name +
+                     " has no [app] command to give the files to; give one after --");
+  std::vector<std::size_t> explicit_files;
+  for (const auto& file : r.open) {
+    explicit_files.push_back(command.size());
+    command.push_back(file);
+  }
+  host::add_path_facts(host, plan::file_arg_paths_to_probe(host));
+  return host::open_file_args(host, command, explicit_files, forwarded);
+}
+
 }  // namespace
 
 host::DesktopNeeds desktop_needs(const profile::Profile& p) {
@@ -123,7 +180,10 @@ int run_command(const std::vector<std::string>& args) {
 
   host::add_desktop_facts(host, desktop_needs(prof));
   host::add_path_facts(host, plan::paths_to_probe(prof, host));
-  const plan::RunOptions options{r.command, prof.name + "-" + std::to_string(::getpid())};
+  plan::RunOptions options{r.command, prof.name + "-" + std::to_string(::getpid()), {}};
+  // The files are opened now, once, and stay open until the sandbox is built.
+  host::OpenedFiles files = open_files(r, prof, host, options.command);
+  options.files = files.files;
   plan::SandboxPlan sandbox = plan::build_plan(prof, host, options);
   if (prof.home.value == profile::HomeMode::Persistent && !r.dry_run) {
     // Only once the plan is known to be valid: a failed launch leaves nothing behind. The
@@ -145,6 +205,7 @@ int run_command(const std::vector<std::string>& args) {
     std::cout << plan::describe(sandbox);
     return 0;
   }
+  for (const auto& line : sandbox.file_args) log::debug("file %s", line.c_str());
   for (const auto& note : sandbox.notes) log::debug("%s", note.c_str());
   for (const auto& warning : sandbox.warnings) log::warn("%s", warning.c_str());
   std::vector<sock_filter> bpf = seccomp::compile_bpf(sandbox.seccomp);

@@ -77,6 +77,19 @@ UniqueFd fresh_fs(const char* type,
   return UniqueFd(mnt);
 }
 
+// A file argument was opened on the host before the clone, in the host's mount namespace,
+// where the kernel does not let us clone it (open_tree wants a mount of our own namespace). So
+// the source is opened again here, in our copy of the host's mounts, refusing every symlink,
+// and bound only if it is the very inode the launcher's descriptor holds: a symlink or a file
+// swapped in since cannot redirect the grant; it fails the launch.
+void require_same_file(int opened_fd, const struct stat& now, const std::string& path) {
+  struct stat then {};
+  check_sys(::fstat(opened_fd, &then), "inspecting the file argument " + path);
+  if (then.st_dev != now.st_dev || then.st_ino != now.st_ino)
+    throw Error("binding " + path +
+                ": it is no longer the file cloister opened (replaced since); nothing was bound");
+}
+
 void bind(NewRoot& root, int newroot, const MountOp& op) {
   const std::string what = "binding " + op.source;
   // The planner realpath'd the source; refusing symlinks now means one swapped in since then
@@ -93,6 +106,7 @@ void bind(NewRoot& root, int newroot, const MountOp& op) {
   if (S_ISDIR(st.st_mode) != op.source_is_dir)
     throw SysError(what + " (it changed type since the plan was made)",
                    op.source_is_dir ? ENOTDIR : EISDIR);
+  if (op.source_fd >= 0) require_same_file(op.source_fd, st, op.source);
 
   UniqueFd tree = clone_tree(source.get(), what);
   set_attrs(tree.get(),

@@ -16,6 +16,7 @@
 #include "exec/clone_errors.hpp"
 #include "exec/helpers.hpp"
 #include "exec/instance.hpp"
+#include "exec/placeholders.hpp"
 #include "exec/report.hpp"
 #include "exec/run.hpp"
 #include "exec/signals.hpp"
@@ -126,6 +127,7 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
           plan.helpers.empty() ? "its instance directory" : plan.helpers[0].name;
       instance.emplace(InstanceDir::create(plan.instance_dir, needed_for));
     }
+    Placeholders placeholders(plan.placeholders);
     Helpers helpers;
     for (const auto& helper : plan.helpers) helpers.start(helper);
     if (!plan.helpers.empty()) {

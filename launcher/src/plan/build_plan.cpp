@@ -121,7 +121,10 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
                     options.instance.empty() ? profile.name : options.instance});
   MountBuilder mounts(profile, host, runtime_dir(host), persistent_home_dir(profile, host));
   mounts.add_desktop(desktop);
+  mounts.add_file_args(options.files);
   plan.mounts = mounts.build();
+  plan.placeholders = mounts.placeholders();
+  plan.file_args = mounts.file_arg_lines();
   plan.notes = mounts.notes();
   plan.warnings = desktop.warnings;
   plan.risks = risks_for(profile);
@@ -130,6 +133,9 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.instance_dir = desktop.instance_dir;
 
   plan.argv = options.command.empty() ? profile.command.value : options.command;
+  // A relative file argument reaches the app as the absolute path that was bound.
+  for (const auto& f : options.files)
+    if (f.index < plan.argv.size()) plan.argv[f.index] = f.parsed.text;
   plan.env = environment_for(profile, host, desktop);
   // Start where the user is when that directory is visible inside; else in $HOME.
   plan.cwd = mounts.sandbox_path_for(host.cwd).value_or(host.home);

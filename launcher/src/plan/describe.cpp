@@ -104,6 +104,13 @@ std::string describe(const SandboxPlan& plan) {
 
   o << "mounts (in order, on a fresh tmpfs root that is made read-only last):\n";
   for (const auto& m : plan.mounts) o << "  " << describe_mount(m) << "\n";
+  if (!plan.file_args.empty()) {
+    o << "file arguments (each bound alone, at the path the app is given):\n";
+    for (const auto& line : plan.file_args) o << "  " << line << "\n";
+    for (const auto& p : plan.placeholders)
+      o << "  mount point " << p.base << "/" << p.relative
+        << " made in the persistent home for the run, removed after it\n";
+  }
   if (!plan.helpers.empty()) {
     o << "helpers (started on the host before the sandbox, stopped after it):\n";
     o << "  private directory: " << plan.instance_dir << " (mode 0700)\n";

@@ -11,12 +11,6 @@ using profile::PathEntry;
 // Device nodes every sandbox gets: harmless, and needed by almost every program.
 constexpr const char* kDevNodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
-bool is_under(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         path[dir.size()] == '/');
-}
-
 std::string origin_of(const Origin& o) { return o.to_string(); }
 
 MountOp make(MountKind kind, std::string target, std::string source = {}, unsigned mode = 0755) {
@@ -30,6 +24,12 @@ MountOp make(MountKind kind, std::string target, std::string source = {}, unsign
 }
 
 }  // namespace
+
+bool is_under(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
+}
 
 std::vector<std::string> builtin_paths() {
   std::vector<std::string> out;
@@ -79,6 +79,7 @@ std::vector<MountOp> MountBuilder::build() {
   add_desktop_mounts();
   add_identity();
   if (!problems_.empty()) throw ProfileError(problems_);
+  add_file_arg_mounts();
   // Parents before children; hides are placed after what they cover by the same order, since a
   // hidden path is always inside the grant it masks.
   std::stable_sort(ops_.begin(), ops_.end(), [](const MountOp& a, const MountOp& b) {

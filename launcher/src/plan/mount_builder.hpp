@@ -31,10 +31,15 @@ class MountBuilder {
 
   // Mounts the desktop grants need (sockets, generated files, optional read-only paths).
   void add_desktop(const DesktopPart& desktop) { desktop_ = &desktop; }
+  // The command's file arguments, each bound alone at its own path (file_args.cpp).
+  void add_file_args(const std::vector<host::OpenedFile>& files) { files_ = &files; }
 
-  // Throws ProfileError when a grant cannot be honoured on this host.
+  // Throws ProfileError when a grant cannot be honoured on this host, Error when a file
+  // argument is refused.
   std::vector<MountOp> build();
   const std::vector<std::string>& notes() const { return notes_; }
+  const std::vector<std::string>& file_arg_lines() const { return file_lines_; }
+  const std::vector<Placeholder>& placeholders() const { return placeholders_; }
 
   // Where a (canonical) host path shows inside the sandbox, if a bind exposes it.
   std::optional<std::string> sandbox_path_for(const std::string& host_path) const;
@@ -51,6 +56,12 @@ class MountBuilder {
   void add_hides();
   void add_desktop_mounts();
   void add_identity();
+  void add_file_arg_mounts();
+  void plan_file_arg(const host::OpenedFile& file, const std::string& label);
+  void add_file_arg(const host::OpenedFile& file, const std::string& label);
+  std::string refusal(const host::OpenedFile& file) const;
+  std::string where_it_lands(const host::OpenedFile& file, Placeholder& placeholder,
+                             bool& needs_placeholder) const;
   bool conflicts(const std::string& target, const Origin& origin, const char* key);
   bool reserved(const std::string& target, const Origin& origin, const char* key);
   bool reaches_hidden(const profile::PathEntry& grant, const std::string& canonical,
@@ -68,6 +79,13 @@ class MountBuilder {
   std::vector<std::string> notes_;
   std::vector<Diagnostic> problems_;
   const DesktopPart* desktop_ = nullptr;
+  const std::vector<host::OpenedFile>* files_ = nullptr;
+  std::vector<std::string> file_lines_;
+  std::vector<std::string> refusals_;
+  std::vector<Placeholder> placeholders_;
 };
+
+// "/a/b" is "/a/b" or inside "/a" (any path is inside "/").
+bool is_under(const std::string& path, const std::string& dir);
 
 }  // namespace cloister::plan

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/file_args.hpp"
 #include "host/host_facts.hpp"
 #include "profile/profile.hpp"
 #include "seccomp/rules.hpp"
@@ -57,6 +58,17 @@ struct MountOp {
   bool source_is_dir = true;  // Bind/Hide: create a directory (else a file) as mount point
   unsigned mode = 0755;       // Tmpfs/Dir/File
   std::string origin;         // "profiles/base.toml:7:3" or "built-in"
+  // Bind of a file argument: the O_PATH descriptor it was opened as on the host. The executor
+  // binds the source only if it is still that very file (else the launch fails).
+  int source_fd = -1;
+};
+
+// A mount point a file argument needs inside the app's persistent home (a host directory):
+// made by the sandbox's setup where missing, and removed by the launcher when the sandbox ends.
+struct Placeholder {
+  std::string base;      // the persistent home on the host
+  std::string relative;  // "Documents/report.pdf"
+  bool is_dir = false;   // the last component is a directory (else an empty file)
 };
 
 struct Rlimit {
@@ -83,6 +95,9 @@ struct SandboxPlan {
   IdMap uid_map;
   IdMap gid_map;
   std::vector<MountOp> mounts;  // in execution order: every parent before its children
+  std::vector<Placeholder> placeholders;
+  // Each file argument and what became of it ("bound read-only", "a URI, passed on", ...).
+  std::vector<std::string> file_args;
   std::string hostname;
   bool loopback_up = true;
 
@@ -113,6 +128,9 @@ struct SandboxPlan {
 struct RunOptions {
   std::vector<std::string> command;  // replaces the profile's command when not empty
   std::string instance;              // unique name of this launch (names instance_dir)
+  // Arguments of the command that name files to bind (cloister run --open, --forward); their
+  // text in `command` is replaced by the text the app receives.
+  std::vector<host::OpenedFile> files = {};
 };
 
 // Throws ProfileError for problems only visible against the host (e.g. a required path is
@@ -127,6 +145,9 @@ std::string persistent_home_dir(const profile::Profile& profile, const host::Hos
 // Paths the plan needs facts about: build_plan looks these up in host.paths.
 std::vector<std::string> paths_to_probe(const profile::Profile& profile,
                                         const host::HostFacts& host);
+// ... and, when the command has file arguments, these too (cloister's own directories, which
+// no argument may reach).
+std::vector<std::string> file_arg_paths_to_probe(const host::HostFacts& host);
 
 // Filters the launching environment: keeps names matching `keep` patterns (exact or with a
 // trailing/embedded '*'), drops the dynamic-loader variables unless `set` names them, then

@@ -73,6 +73,7 @@ struct Layer {
   std::vector<PathItem> hide;
   std::optional<Setting<HomeMode>> home;
   std::vector<Item> devices;
+  std::optional<Setting<FileAccess>> file_arguments;
 
   std::vector<Item> env_keep;
   std::vector<std::pair<Item, Item>> env_set;  // name (at the key) -> value (at the value)

@@ -42,6 +42,18 @@ const char* to_string(DbusMode m) {
   return "?";
 }
 
+const char* to_string(FileAccess a) {
+  switch (a) {
+    case FileAccess::None:
+      return "none";
+    case FileAccess::ReadOnly:
+      return "read-only";
+    case FileAccess::ReadWrite:
+      return "read-write";
+  }
+  return "?";
+}
+
 namespace {
 
 // The app name decides the override file and ${APP}, so it is settled from the profile's own

@@ -78,6 +78,7 @@ class Merger {
     add_paths(layer);
     set_scalar(out_.home, layer.home);
     append_unique(out_.devices, layer.devices);
+    set_scalar(out_.file_arguments, layer.file_arguments);
     append_unique(out_.env_keep, layer.env_keep);
     for (const auto& [name, value] : layer.env_set) add_env(name, value);
     append_unique(out_.seccomp_allow, layer.seccomp_allow);

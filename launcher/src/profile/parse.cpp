@@ -23,6 +23,9 @@ const EnumNames<HomeMode> kHomeNames = {{"tmpfs", HomeMode::Tmpfs},
                                         {"persistent", HomeMode::Persistent},
                                         {"host-ro", HomeMode::HostRo},
                                         {"host", HomeMode::Host}};
+const EnumNames<FileAccess> kFileAccessNames = {{"read-only", FileAccess::ReadOnly},
+                                                {"read-write", FileAccess::ReadWrite},
+                                                {"none", FileAccess::None}};
 const std::vector<std::string> kDevices = {"dri", "snd", "video", "input"};
 const EnumNames<DbusMode> kDbusNames = {
     {"none", DbusMode::None}, {"filtered", DbusMode::Filtered}, {"host", DbusMode::Host}};
@@ -161,6 +164,8 @@ class Parser : public TomlReader {
         layer_.hide = path_array(v, key);
       } else if (name == "home") {
         if (auto s = enum_value(v, key, kHomeNames)) layer_.home = s;
+      } else if (name == "file-arguments") {
+        if (auto s = enum_value(v, key, kFileAccessNames)) layer_.file_arguments = s;
       } else if (name == "devices") {
         auto items = string_array(v, key);
         if (!items) continue;
@@ -176,7 +181,7 @@ class Parser : public TomlReader {
           layer_.devices.push_back(std::move(item));
         }
       } else {
-        unknown_key(k, tk, "read-only, read-write, tmpfs, hide, home and devices");
+        unknown_key(k, tk, "read-only, read-write, tmpfs, hide, home, devices and file-arguments");
       }
     }
   }

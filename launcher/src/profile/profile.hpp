@@ -22,12 +22,15 @@ enum class IpcMode { Private, Host };
 enum class TimeMode { Host, Private };
 enum class HomeMode { Tmpfs, Persistent, HostRo, Host };
 enum class DbusMode { None, Filtered, Host };
+// What the app gets of the files named on its command line (cloister run --open, desktop %f/%u).
+enum class FileAccess { None, ReadOnly, ReadWrite };
 
 const char* to_string(NetworkMode m);
 const char* to_string(IpcMode m);
 const char* to_string(TimeMode m);
 const char* to_string(HomeMode m);
 const char* to_string(DbusMode m);
+const char* to_string(FileAccess a);
 
 // A filesystem entry after ${VAR} and ~ expansion: absolute and normalised.
 struct PathEntry {
@@ -57,6 +60,9 @@ struct Profile {
   std::vector<PathEntry> hide;
   Sourced<HomeMode> home{HomeMode::Tmpfs, {}};
   std::vector<Sourced<std::string>> devices;
+  // Each file argument is bound alone, at its own path, with this access (read-write only
+  // where the caller may write it).
+  Sourced<FileAccess> file_arguments{FileAccess::ReadOnly, {}};
 
   // [environment]
   std::vector<Sourced<std::string>> env_keep;           // names or glob patterns (LC_*)
