@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "exec/protected.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/rules.hpp"
 #include "sys/log.hpp"
@@ -209,6 +210,7 @@ int run_command(const std::vector<std::string>& args) {
   for (const auto& note : sandbox.notes) log::debug("%s", note.c_str());
   for (const auto& warning : sandbox.warnings) log::warn("%s", warning.c_str());
   std::vector<sock_filter> bpf = seccomp::compile_bpf(sandbox.seccomp);
+  exec::check_protected_paths(sandbox);
   return exec::run(sandbox, bpf);
 }
 

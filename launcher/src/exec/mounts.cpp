@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "exec/obstacles.hpp"
 #include "exec/paths.hpp"
 #include "exec/syscalls.hpp"
 #include "sys/error.hpp"
@@ -242,31 +243,66 @@ void hide(NewRoot& root, int newroot, const MountOp& op) {
   log::debug("mount: hide %s (%s)", op.target.c_str(), S_ISDIR(st.st_mode) ? "dir" : "file");
 }
 
+// A directory bound over itself: a mount point now, which the app cannot rename or remove
+// (EBUSY), so nothing below it can be moved out from under a hide or a narrower grant.
+void pin(int newroot, const MountOp& op) {
+  UniqueFd dir;
+  try {
+    dir = open_beneath(newroot, op.target, O_DIRECTORY);
+  } catch (const SysError& e) {
+    if (e.err() != ENOENT) throw;
+    log::debug("mount: pin %s skipped: absent", op.target.c_str());
+    return;
+  }
+  UniqueFd tree = clone_tree(dir.get(), "pinning " + op.target);
+  attach(tree.get(), dir.get(), "pinning " + op.target);
+  log::debug("mount: pin %s", op.target.c_str());
+}
+
+void dispatch(NewRoot& root, int newroot, const MountOp& op) {
+  switch (op.kind) {
+    case MountKind::Bind:
+      return bind(root, newroot, op);
+    case MountKind::Tmpfs:
+      return tmpfs(newroot, op);
+    case MountKind::Proc:
+      return proc(newroot, op);
+    case MountKind::Devpts:
+      return devpts(newroot, op);
+    case MountKind::Dir:
+      return make_dir(newroot, op);
+    case MountKind::Symlink:
+      return make_symlink(newroot, op);
+    case MountKind::File:
+      return make_file(newroot, op);
+    case MountKind::Hide:
+      return hide(root, newroot, op);
+    case MountKind::ReadOnly:
+      return read_only_cover(newroot, op);
+    case MountKind::Pin:
+      return pin(newroot, op);
+  }
+  throw Error("unknown mount kind for " + op.target);
+}
+
 }  // namespace
 
 void apply_mount(NewRoot& root, const MountOp& op) {
   UniqueFd newroot = open_newroot();
-  switch (op.kind) {
-    case MountKind::Bind:
-      return bind(root, newroot.get(), op);
-    case MountKind::Tmpfs:
-      return tmpfs(newroot.get(), op);
-    case MountKind::Proc:
-      return proc(newroot.get(), op);
-    case MountKind::Devpts:
-      return devpts(newroot.get(), op);
-    case MountKind::Dir:
-      return make_dir(newroot.get(), op);
-    case MountKind::Symlink:
-      return make_symlink(newroot.get(), op);
-    case MountKind::File:
-      return make_file(newroot.get(), op);
-    case MountKind::Hide:
-      return hide(root, newroot.get(), op);
-    case MountKind::ReadOnly:
-      return read_only_cover(newroot.get(), op);
+  try {
+    dispatch(root, newroot.get(), op);
+  } catch (const SysError& e) {
+    // ELOOP, ENOTDIR, EISDIR: maybe something in the way of the mount point (not of the
+    // source: then the path is clear and the original error stands).
+    if (e.err() != ELOOP && e.err() != ENOTDIR && e.err() != EISDIR) throw;
+    std::optional<Obstacle> obstacle = find_obstacle(newroot.get(), op);
+    if (!obstacle) throw;
+    if (op.optional) {
+      log::warn("skipped ?%s: %s", op.target.c_str(), explain_obstacle(op, *obstacle).c_str());
+      return;
+    }
+    throw Error(explain_obstacle(op, *obstacle));  // the failure record names the step
   }
-  throw Error("unknown mount kind for " + op.target);
 }
 
 std::string describe_step(const MountOp& op) {
@@ -289,6 +325,8 @@ std::string describe_step(const MountOp& op) {
       return "hiding " + op.target;
     case MountKind::ReadOnly:
       return "making " + op.target + " read-only";
+    case MountKind::Pin:
+      return "pinning " + op.target;
   }
   return "mounting " + op.target;
 }

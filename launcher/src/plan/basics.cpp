@@ -27,6 +27,8 @@ const char* to_string(MountKind k) {
       return "hide";
     case MountKind::ReadOnly:
       return "readonly";
+    case MountKind::Pin:
+      return "pin";
   }
   return "?";
 }

@@ -126,6 +126,14 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.placeholders = mounts.placeholders();
   plan.file_args = mounts.file_arg_lines();
   plan.notes = mounts.notes();
+  plan.protected_paths = mounts.protected_paths();
+  if (!plan.protected_paths.empty()) {
+    plan.protected_record = protected_record_path(host, profile.name, plan.mounts);
+    if (plan.protected_record.empty())
+      plan.notes.push_back(
+          "protected paths are pinned but not checked between launches: the app can write "
+          "where cloister would record them");
+  }
   plan.warnings = desktop.warnings;
   plan.risks = risks_for(profile);
   plan.risks.insert(plan.risks.end(), desktop.risks.begin(), desktop.risks.end());

@@ -65,6 +65,9 @@ std::string describe_mount(const MountOp& m) {
     case MountKind::ReadOnly:
       what = "readonly " + m.target + " (bound over itself)";
       break;
+    case MountKind::Pin:
+      what = "pin      " + m.target + " (bound over itself: cannot be renamed from inside)";
+      break;
   }
   return what + "  # " + m.origin;
 }
@@ -115,6 +118,12 @@ std::string describe(const SandboxPlan& plan) {
     o << "helpers (started on the host before the sandbox, stopped after it):\n";
     o << "  private directory: " << plan.instance_dir << " (mode 0700)\n";
     for (const auto& h : plan.helpers) o << "  " << h.name << ": " << quote_argv(h.argv) << "\n";
+  }
+  if (!plan.protected_paths.empty()) {
+    o << "protected inside writable grants (parents pinned; checked at each launch against\n  "
+      << plan.protected_record << "):\n";
+    for (const auto& p : plan.protected_paths)
+      o << "  " << p.what << " " << p.host_path << " in " << p.grant << "  # " << p.origin << "\n";
   }
   if (!plan.notes.empty()) {
     o << "notes:\n";

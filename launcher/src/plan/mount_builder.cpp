@@ -86,6 +86,9 @@ std::vector<MountOp> MountBuilder::build() {
     return path_less(a.target, b.target);
   });
   add_hides();
+  Protection protection = protect_nested(ops_);
+  for (auto& pin : protection.pins) ops_.push_back(std::move(pin));
+  protected_ = std::move(protection.paths);
   std::stable_sort(ops_.begin(), ops_.end(), [](const MountOp& a, const MountOp& b) {
     return path_less(a.target, b.target);
   });
@@ -262,6 +265,7 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
       op.read_only = read_only;
       op.source_is_dir = fact.canonical_type == FileType::Directory;
     }
+    op.optional = entry.optional;
     add(std::move(op));
   }
 }
@@ -341,6 +345,7 @@ void MountBuilder::add_tmpfs_grants() {
     MountOp op = make(MountKind::Tmpfs, entry.path, {},
                       entry.path == "/tmp" || entry.path == "/var/tmp" ? 01777 : 0755);
     op.origin = origin_of(entry.origin);
+    op.optional = entry.optional;
     add(std::move(op));
   }
 }

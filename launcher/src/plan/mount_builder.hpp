@@ -21,6 +21,17 @@ std::vector<std::string> device_paths(const std::string& device);
 // proc_covers.cpp: read-only covers and masks over entries of the fresh proc at `proc`.
 std::vector<MountOp> proc_covers(const std::string& proc);
 
+// protect.cpp: fills MountOp::host_target for every op inside a writable bind, and returns
+// the pins and the protected paths for hides, read-only sub-grants and tmpfs mounts there.
+struct Protection {
+  std::vector<MountOp> pins;
+  std::vector<ProtectedPath> paths;
+};
+Protection protect_nested(std::vector<MountOp>& ops);
+// ${XDG_STATE_HOME}/cloister/protected/<app>, or "" when a writable bind of `ops` holds it.
+std::string protected_record_path(const host::HostFacts& host, const std::string& app,
+                                  const std::vector<MountOp>& ops);
+
 // Orders paths so that a directory sorts before everything inside it ("/a" < "/a/b" < "/a-b").
 bool path_less(const std::string& a, const std::string& b);
 
@@ -40,6 +51,7 @@ class MountBuilder {
   const std::vector<std::string>& notes() const { return notes_; }
   const std::vector<std::string>& file_arg_lines() const { return file_lines_; }
   const std::vector<Placeholder>& placeholders() const { return placeholders_; }
+  const std::vector<ProtectedPath>& protected_paths() const { return protected_; }
 
   // Where a (canonical) host path shows inside the sandbox, if a bind exposes it.
   std::optional<std::string> sandbox_path_for(const std::string& host_path) const;
@@ -77,6 +89,7 @@ class MountBuilder {
   std::vector<MountOp> ops_;
   std::map<std::string, std::string> owner_;  // target -> who mounts there
   std::vector<std::string> notes_;
+  std::vector<ProtectedPath> protected_;
   std::vector<Diagnostic> problems_;
   const DesktopPart* desktop_ = nullptr;
   const std::vector<host::OpenedFile>* files_ = nullptr;

@@ -45,6 +45,7 @@ enum class MountKind {
   File,      // regular file holding `source` as its contents, `mode`
   Hide,      // mask `target`: an empty read-only dir or file over it (type from the host)
   ReadOnly,  // `target`, already in the sandbox, bound over itself read-only; skipped if absent
+  Pin,       // directory `target` bound over itself, so the app cannot rename it (EBUSY)
 };
 
 const char* to_string(MountKind k);
@@ -61,6 +62,13 @@ struct MountOp {
   // Bind of a file argument: the O_PATH descriptor it was opened as on the host. The executor
   // binds the source only if it is still that very file (else the launch fails).
   int source_fd = -1;
+  // A "?" grant: when its mount point in the sandbox is blocked (a symlink or a file where a
+  // directory belongs, which the app may have left in a writable grant such as its persistent
+  // home), the launch goes on without it and says so.
+  bool optional = false;
+  // The mount point's own host path when it lies inside a writable bind, i.e. where the app
+  // could have changed it; for messages that tell the user what to remove. Else empty.
+  std::string host_target;
 };
 
 // A mount point a file argument needs inside the app's persistent home (a host directory):
@@ -69,6 +77,17 @@ struct Placeholder {
   std::string base;      // the persistent home on the host
   std::string relative;  // "Documents/report.pdf"
   bool is_dir = false;   // the last component is a directory (else an empty file)
+};
+
+// A path inside a writable grant that the plan keeps from the app (hidden, read-only or under
+// a tmpfs). The app could move it away between launches by renaming a parent, so the parents
+// are pinned while the sandbox runs and the path's identity is checked at every launch.
+struct ProtectedPath {
+  std::string host_path;  // the protected host path (what the app must not reach)
+  std::string target;     // where it is in the sandbox
+  std::string what;       // "hidden", "read-only", "tmpfs"
+  std::string origin;     // the profile line that protects it
+  std::string grant;      // host path of the writable grant it lies in
 };
 
 struct Rlimit {
@@ -113,6 +132,11 @@ struct SandboxPlan {
   // before the helpers start and removed when the sandbox ends. Empty: none needed.
   std::string instance_dir;
   std::vector<HelperProcess> helpers;
+
+  // Protected paths inside writable grants, and the file (outside every grant) where their
+  // identities are kept between launches: ${XDG_STATE_HOME}/cloister/protected/<app>.
+  std::vector<ProtectedPath> protected_paths;
+  std::string protected_record;
 
   // What the planner left out and why (optional paths absent on the host, hidden paths that
   // nothing grants anyway). Shown by describe() so a dry run never hides a decision.
