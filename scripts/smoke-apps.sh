@@ -447,6 +447,12 @@ if [ -n "$markdown" ]; then
     echo "Screenshots: \`<build>/artifacts/APP.png\`. What each profile grants and what does not"
     echo "work is in its header (\`profiles/APP.toml\`)."
     echo
+    echo "To refresh this table for every app: \`sudo scripts/install-apps.sh\` (about 700 MB of"
+    echo "packages), then as an ordinary user, after building, \`scripts/smoke-apps.sh --markdown"
+    echo "docs/apps.md --stamp\` (\`--stamp\` also rewrites each profile's \"Launch-tested:\" line)."
+    echo "The test suite (\`ctest -R smoke.apps\`) runs the 18 small apps that"
+    echo "\`scripts/install-deps.sh\` installs."
+    echo
     echo "$passed of ${#apps[@]} apps passed."
     echo
     echo "| app | package | version | launched | window | file opened | network | audio | result | notes |"

@@ -1,7 +1,8 @@
 # smoke-samples.sh: sourced by smoke-apps.sh. make_sample KIND DIR writes DIR/smoke.EXT, a small
 # but real file of that kind, and prints its path. Every sample carries the word "smoke" in its
 # name (and, where the format has one, in its title) so a window title can show it was opened.
-# Only tools every Debian has (perl, tar, gzip) or the smoke test already needs (ImageMagick).
+# Only tools every Debian has (perl with its core modules, tar, gzip) or the smoke test already
+# needs (ImageMagick).
 
 # A one-page PDF with a line of text in a standard font (viewers must render it), with a
 # correct cross-reference table so viewers do not have to repair it.
@@ -81,6 +82,44 @@ sample_fods() {
 EOF
 }
 
+# A one-chapter EPUB 2 book titled "cloister smoke book" (zip: the mimetype entry first, stored).
+sample_epub() {
+  perl -MIO::Compress::Zip=zip,\$ZipError -e '
+    my %f = (
+      "META-INF/container.xml" => q{<?xml version="1.0"?>
+<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+ <rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles>
+</container>},
+      "OEBPS/content.opf" => q{<?xml version="1.0" encoding="UTF-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="2.0" unique-identifier="id">
+ <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <dc:title>cloister smoke book</dc:title><dc:language>en</dc:language>
+  <dc:identifier id="id">urn:uuid:6f1c1e0e-0000-4000-8000-000000000011</dc:identifier>
+ </metadata>
+ <manifest>
+  <item id="ch1" href="ch1.xhtml" media-type="application/xhtml+xml"/>
+  <item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>
+ </manifest>
+ <spine toc="ncx"><itemref idref="ch1"/></spine>
+</package>},
+      "OEBPS/toc.ncx" => q{<?xml version="1.0" encoding="UTF-8"?>
+<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">
+ <head><meta name="dtb:uid" content="urn:uuid:6f1c1e0e-0000-4000-8000-000000000011"/></head>
+ <docTitle><text>cloister smoke book</text></docTitle>
+ <navMap><navPoint id="n1" playOrder="1"><navLabel><text>Smoke</text></navLabel>
+  <content src="ch1.xhtml"/></navPoint></navMap>
+</ncx>},
+      "OEBPS/ch1.xhtml" => q{<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Smoke</title></head>
+<body><h1>cloister smoke test</h1><p>A book opened in the sandbox.</p></body></html>},
+    );
+    my $z = IO::Compress::Zip->new($ARGV[0], Name => "mimetype", Method => 0)
+      or die "zip: $ZipError";
+    $z->print("application/epub+zip");
+    for my $n (sort keys %f) { $z->newStream(Name => $n, Method => 8); $z->print($f{$n}) }
+    $z->close' "$1"
+}
+
 make_sample() {
   local kind=$1 dir=$2 f
   f=$dir/smoke.$kind
@@ -100,6 +139,7 @@ make_sample() {
         '<body><h1>cloister smoke test</h1><p>A local page opened in the sandbox.</p></body></html>' \
         >"$f" ;;
     wav) sample_wav "$f" ;;
+    epub) sample_epub "$f" ;;
     y4m) sample_y4m "$f" ;;
     fodt) sample_fodt "$f" ;;
     fods) sample_fods "$f" ;;
