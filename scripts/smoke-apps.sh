@@ -323,12 +323,13 @@ smoke_one() {
   fi
 
   if [ -n "$exited" ]; then
-    launched=$([ "$exited" -ge 125 ] && echo no || echo yes)
+    # 125-127: cloister (or the command lookup) failed, so the app never ran.
+    case $exited in 125 | 126 | 127) launched=no ;; *) launched=yes ;; esac
     result=exited window=no
-    note+="exit status $exited before a window; see $log"
+    note+="exit status $exited before a window; see $app.log in the artifacts"
   elif [ -z "$win" ]; then
     launched=yes window=no result="no window"
-    note+="no window of $app in ${timeout}s; see $log"
+    note+="no window of $app in ${timeout}s; see $app.log in the artifacts"
   else
     launched=yes
     local id geom how title colours
