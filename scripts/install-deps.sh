@@ -12,6 +12,8 @@ packages=(
   # The [desktop] integration tests start real servers and clients (tests/integration/desktop_*).
   xvfb xauth xterm x11-apps x11-utils imagemagick
   dbus-daemon dbus-bin dbus-tests xdg-dbus-proxy
+  # cloister desktop: entries validated, launched by gio as desktops do, MIME types resolved.
+  desktop-file-utils libglib2.0-bin shared-mime-info
   pulseaudio pulseaudio-utils
   weston wayland-utils
   fonts-dejavu-core

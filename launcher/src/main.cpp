@@ -11,27 +11,43 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: cloister run [--dry-run] [-v] PROFILE [-- COMMAND [ARG...]]\n"
+    "usage: cloister run [--dry-run] [-v] [--open FILE]... PROFILE [-- COMMAND [ARG...]]\n"
     "       cloister check PROFILE...\n"
     "       cloister profiles\n"
+    "       cloister desktop install [--bin] (PROFILE... | --all)\n"
+    "       cloister desktop remove (PROFILE... | --all)\n"
+    "       cloister desktop list [--json]\n"
     "       cloister --help | --version\n"
     "\n"
     "Runs desktop apps in rootless sandboxes described by TOML profiles.\n"
     "PROFILE is a name on the search path or a path to a .toml file.\n"
     "`cloister SUBCOMMAND --help` says more.\n";
 
+// The name cloister was started under: a command link (~/.local/bin/evince -> cloister) when it
+// is not "cloister".
+std::string invoked_as(const char* argv0) {
+  std::string name = argv0 != nullptr ? argv0 : "";
+  std::size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace cloister;
+  const std::string name = invoked_as(argc > 0 ? argv[0] : nullptr);
+  const bool as_link = !name.empty() && name != "cloister";
   std::vector<std::string> args(argv + (argc > 1 ? 2 : argc), argv + argc);
-  const std::string sub = argc > 1 ? argv[1] : "";
+  if (as_link) args.assign(argv + 1, argv + argc);
+  const std::string sub = as_link ? "" : argc > 1 ? argv[1] : "";
   // `run` must not be confused with the app's own status: its own failures are 125 (env(1)).
-  const bool is_run = sub == "run";
+  const bool is_run = sub == "run" || as_link;
   const int usage_status = is_run ? exec::kExitSetupFailed : 2;
   const int failure_status = is_run ? exec::kExitSetupFailed : 1;
   try {
+    if (as_link) return cli::command_link(name, args);
     if (sub == "run") return cli::run_command(args);
+    if (sub == "desktop") return cli::desktop_command(args);
     if (sub == "check") return cli::check_command(args);
     if (sub == "profiles") return cli::profiles_command(args);
     if (sub == "--help" || sub == "-h" || sub == "help") {

@@ -12,6 +12,9 @@ namespace cloister::cli {
 int run_command(const std::vector<std::string>& args);
 int check_command(const std::vector<std::string>& args);
 int profiles_command(const std::vector<std::string>& args);
+int desktop_command(const std::vector<std::string>& args);
+// cloister started under another name `name` (a command link): runs that command's profile.
+int command_link(const std::string& name, const std::vector<std::string>& args);
 
 // Search path, override directory and ${VAR} values for this host.
 profile::LoadContext load_context(const host::HostFacts& host);

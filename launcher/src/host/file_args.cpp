@@ -83,8 +83,9 @@ FileArg file_uri(const std::string& arg, std::size_t scheme_len) {
   } else {
     return a;
   }
-  // A query or fragment has no meaning for a local file; such a URI is passed on unbound.
-  if (encoded_path.find_first_of("?#") != std::string::npos) return a;
+  // A fragment or query ("page.html#part") is not part of the file's name (a '#' in a name is
+  // written %23): the file is what comes before it, and the app still gets the whole URI.
+  encoded_path = encoded_path.substr(0, encoded_path.find_first_of("?#"));
   std::string path;
   if (!percent_decode(encoded_path, path)) {
     a.form = ArgForm::NotAFile;
