@@ -264,23 +264,32 @@ smoke_one() {
   class=${t_class[$app]:--}
   [ "$class" = - ] && class=$app
 
-  # A private display: Xvfb picks a free number (-displayfd), and accepts only our cookie.
-  local cookie n="" i
+  # A private display that accepts only our cookie, on a random free number from 100 up: tests
+  # that run beside this one (other suites on the same machine) often take :0 and :1 for
+  # themselves and remove their sockets. Xvfb writes the number to -displayfd once it listens.
+  local cookie n="" i try xpid=""
   cookie=$(mcookie)
   xauth -q -f "$dir/server.auth" add :0 MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
-  exec {dfd}>"$dir/display"
-  Xvfb -displayfd "$dfd" -auth "$dir/server.auth" -nolisten tcp -screen 0 1280x800x24 \
-    >"$dir/xvfb.log" 2>&1 &
-  local xpid=$!
-  pids+=("$xpid")
-  exec {dfd}>&-
-  for ((i = 0; i < 100; i++)); do
-    n=$(tr -dc 0-9 <"$dir/display")
+  for ((try = 0; try < 10; try++)); do
     [ -n "$n" ] && break
-    sleep 0.1
+    local want_n=$((100 + RANDOM % 800))
+    [ -e "/tmp/.X$want_n-lock" ] && continue
+    : >"$dir/display"
+    exec {dfd}>"$dir/display"
+    Xvfb ":$want_n" -displayfd "$dfd" -auth "$dir/server.auth" -nolisten tcp \
+      -screen 0 1280x800x24 >"$dir/xvfb.log" 2>&1 &
+    xpid=$!
+    pids+=("$xpid")
+    exec {dfd}>&-
+    for ((i = 0; i < 100; i++)); do
+      n=$(tr -dc 0-9 <"$dir/display")
+      [ -n "$n" ] && break
+      kill -0 "$xpid" 2>/dev/null || break
+      sleep 0.1
+    done
+    [ -n "$n" ] || stop "$xpid" 2
   done
   if [ -z "$n" ]; then
-    stop "$xpid" 2
     result=error note="Xvfb did not start (see $dir/xvfb.log)"
     return
   fi
