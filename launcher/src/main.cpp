@@ -17,10 +17,15 @@ constexpr const char* kUsage =
     "       cloister desktop install [--bin] (PROFILE... | --all)\n"
     "       cloister desktop remove (PROFILE... | --all)\n"
     "       cloister desktop list [--json]\n"
+    "       cloister ps [--json]\n"
+    "       cloister enter INSTANCE [-- COMMAND [ARG...]]\n"
+    "       cloister stop [--timeout N] INSTANCE | --all\n"
+    "       cloister attest [--json] INSTANCE\n"
     "       cloister --help | --version\n"
     "\n"
     "Runs desktop apps in rootless sandboxes described by TOML profiles.\n"
     "PROFILE is a name on the search path or a path to a .toml file.\n"
+    "INSTANCE is a running sandbox's id, or its app name when only one of it runs.\n"
     "`cloister SUBCOMMAND --help` says more.\n";
 
 // The name cloister was started under: a command link (~/.local/bin/evince -> cloister) when it
@@ -40,8 +45,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + (argc > 1 ? 2 : argc), argv + argc);
   if (as_link) args.assign(argv + 1, argv + argc);
   const std::string sub = as_link ? "" : argc > 1 ? argv[1] : "";
-  // `run` must not be confused with the app's own status: its own failures are 125 (env(1)).
-  const bool is_run = sub == "run" || as_link;
+  // `run` and `enter` must not be confused with the command's own status: their own failures
+  // are 125 (env(1)).
+  const bool is_run = sub == "run" || sub == "enter" || as_link;
   const int usage_status = is_run ? exec::kExitSetupFailed : 2;
   const int failure_status = is_run ? exec::kExitSetupFailed : 1;
   try {
@@ -50,6 +56,10 @@ int main(int argc, char** argv) {
     if (sub == "desktop") return cli::desktop_command(args);
     if (sub == "check") return cli::check_command(args);
     if (sub == "profiles") return cli::profiles_command(args);
+    if (sub == "ps") return cli::ps_command(args);
+    if (sub == "enter") return cli::enter_command(args);
+    if (sub == "stop") return cli::stop_command(args);
+    if (sub == "attest") return cli::attest_command(args);
     if (sub == "--help" || sub == "-h" || sub == "help") {
       std::fputs(kUsage, stdout);
       return 0;

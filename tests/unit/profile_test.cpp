@@ -306,4 +306,23 @@ TEST_CASE("enum names", "[profile]") {
   CHECK(std::string(to_string(TimeMode::Private)) == "private");
   CHECK(std::string(to_string(HomeMode::HostRo)) == "host-ro");
   CHECK(std::string(to_string(HomeMode::Persistent)) == "persistent");
+  CHECK(std::string(to_string(cloister::profile::BackgroundMode::Stop)) == "stop");
+  CHECK(std::string(to_string(cloister::profile::BackgroundMode::Wait)) == "wait");
+}
+
+TEST_CASE("[app] background: stop by default, wait when asked, the last layer wins", "[profile]") {
+  using cloister::profile::BackgroundMode;
+  TempDir dir;
+  std::string plain = dir.write("plain.toml", "[app]\nname = \"plain\"\n");
+  CHECK(cloister::profile::load_file(plain, fake_context(dir)).background.value ==
+        BackgroundMode::Stop);
+  dir.write("lib/daemonish.toml", "[app]\nbackground = \"wait\"\n");
+  std::string app = dir.write("app.toml", "include = [\"daemonish\"]\n");
+  Profile p = cloister::profile::load_file(app, fake_context(dir));
+  CHECK(p.background.value == BackgroundMode::Wait);
+  CHECK(p.background.origin.to_string() == dir / "lib/daemonish.toml:2:14");
+  std::string back =
+      dir.write("back.toml", "include = [\"daemonish\"]\n[app]\nbackground = \"stop\"\n");
+  CHECK(cloister::profile::load_file(back, fake_context(dir)).background.value ==
+        BackgroundMode::Stop);
 }

@@ -15,6 +15,10 @@ int profiles_command(const std::vector<std::string>& args);
 int desktop_command(const std::vector<std::string>& args);
 // cloister started under another name `name` (a command link): runs that command's profile.
 int command_link(const std::string& name, const std::vector<std::string>& args);
+int ps_command(const std::vector<std::string>& args);
+int enter_command(const std::vector<std::string>& args);
+int stop_command(const std::vector<std::string>& args);
+int attest_command(const std::vector<std::string>& args);
 
 // Search path, override directory and ${VAR} values for this host.
 profile::LoadContext load_context(const host::HostFacts& host);

@@ -83,17 +83,22 @@ std::string exec_error(const std::string& path, int err) {
 
 }  // namespace
 
-void exec_app(const plan::SandboxPlan& plan, int report_fd) noexcept {
+void exec_command(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                  int report_fd) noexcept {
   // pid 1 blocks the forwardable signals: the app starts as a freshly exec'd program would from
   // a shell. Pending forwarded signals are delivered right here, with their default action,
   // which is what the sender meant.
   reset_signals();
-  if (plan.argv.empty()) fail(report_fd, "running the app", 0, "no command given", kExitNotFound);
+  if (argv.empty()) fail(report_fd, "running the app", 0, "no command given", kExitNotFound);
   try {
-    exec_or_fail(plan.argv, plan.env, report_fd);
+    exec_or_fail(argv, env, report_fd);
   } catch (const std::exception& e) {  // bad_alloc while building argv
-    fail(report_fd, "running `" + plan.argv[0] + "`", 0, e.what(), kExitCannotExec);
+    fail(report_fd, "running `" + argv[0] + "`", 0, e.what(), kExitCannotExec);
   }
+}
+
+void exec_app(const plan::SandboxPlan& plan, int report_fd) noexcept {
+  exec_command(plan.argv, plan.env, report_fd);
 }
 
 }  // namespace cloister::exec

@@ -63,11 +63,7 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
     if (plan.ns.time)
       run_step(report, "creating the time namespace", [&] { enter_time_namespace(); });
 
-    run_step(report, "setting resource limits", [&] { apply_rlimits(plan.rlimits); });
-    run_step(report, "closing file descriptors", [&] { mark_fds_cloexec(); });
-    run_step(report, "changing directory", [&] { change_dir(plan.cwd); });
-    run_step(report, "dropping privileges", [&] { drop_privileges(); });
-    run_step(report, "loading the seccomp filter", [&] { load_seccomp(bpf); });
+    confine(plan, bpf, report);  // the app's restrictions, in one place (confine.cpp)
 
     pid_t app = ::fork();
     if (app == -1) {
@@ -76,7 +72,7 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
     }
     if (app == 0) exec_app(plan, report);
     log::debug("pid1: app started as pid %d", app);
-    run_reaper(app);
+    run_reaper(app, plan.wait_for_background);
   } catch (...) {  // only a failure to build a step's name (bad_alloc) can get here
     fail(report, "setting up the sandbox", 0, "out of memory");
   }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "exec/instance_fs.hpp"
 #include "exec/mounts.hpp"
 #include "exec/paths.hpp"
 #include "exec/syscalls.hpp"
@@ -19,10 +20,7 @@
 namespace cloister::exec {
 namespace {
 
-// Helpers write sockets, not trees; a deeper tree is not something we made.
-constexpr int kMaxDepth = 8;
-
-constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+using namespace detail;
 
 struct Parts {
   std::string runtime;  // the directory we only use: $XDG_RUNTIME_DIR
@@ -49,151 +47,6 @@ Parts split(const std::string& path) {
   p.name = names.back();
   return p;
 }
-
-std::string mode_text(mode_t mode) { return octal(static_cast<unsigned>(mode & 07777)); }
-
-// The runtime dir is not ours to create, but everything we make in it depends on nobody else
-// being able to rename or replace entries in it: it must be ours (or root's), and writable by
-// others only if sticky. Refusing symlinks here too matches the sandbox side, which opens the
-// sockets' paths with RESOLVE_NO_SYMLINKS and would refuse them later anyway.
-UniqueFd open_runtime_dir(const std::string& dir, const std::string& needed_for) {
-  int fd = sys::openat2(AT_FDCWD, dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC,
-                        RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-  if (fd == -1) {
-    int err = errno;
-    if (err == ENOENT)
-      throw Error("XDG_RUNTIME_DIR (" + dir + ") does not exist; cloister needs it for " +
-                  needed_for);
-    if (err == ELOOP)
-      throw Error("XDG_RUNTIME_DIR (" + dir + ") has a symlink in its path; give the real " +
-                  "path (cloister never follows symlinks there)");
-    if (err == ENOTDIR) throw Error("XDG_RUNTIME_DIR (" + dir + ") is not a directory");
-    throw_sys("opening XDG_RUNTIME_DIR (" + dir + ")", err);
-  }
-  UniqueFd runtime(fd);
-  struct stat st {};
-  check_sys(::fstat(runtime.get(), &st), "inspecting " + dir);
-  if (st.st_uid != ::geteuid() && st.st_uid != 0)
-    throw Error("XDG_RUNTIME_DIR (" + dir + ") belongs to uid " + std::to_string(st.st_uid) +
-                ", not to you (uid " + std::to_string(::geteuid()) + ")");
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-    throw Error("XDG_RUNTIME_DIR (" + dir + ") is writable by other users (mode " +
-                mode_text(st.st_mode) + ")");
-  return runtime;
-}
-
-// Opens an existing directory entry of ours without following a symlink, and checks it is
-// owned by us. Mode is checked by the caller.
-UniqueFd open_own_dir(int parent, const std::string& name, const std::string& shown,
-                      struct stat& st) {
-  UniqueFd fd(::openat(parent, name.c_str(), kDirFlags));
-  if (!fd) {
-    int err = errno;
-    if (err == ELOOP || err == ENOTDIR)
-      throw Error(shown + " is a symlink or not a directory; refusing to use it");
-    throw SysError("opening " + shown, err);
-  }
-  check_sys(::fstat(fd.get(), &st), "inspecting " + shown);
-  if (st.st_uid != ::geteuid())
-    throw Error(shown + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
-                std::to_string(::geteuid()) + "); refusing to use it");
-  return fd;
-}
-
-// Makes `name` in `parent` a private directory: created 0700 if missing; if it exists, ours and
-// writable by nobody else, brought to 0700.
-UniqueFd private_dir(int parent, const std::string& name, const std::string& shown) {
-  bool created = ::mkdirat(parent, name.c_str(), 0700) == 0;
-  if (!created && errno != EEXIST) throw SysError("creating " + shown, errno);
-  struct stat st {};
-  UniqueFd fd = open_own_dir(parent, name, shown, st);
-  if ((st.st_mode & 07777) != 0700) {
-    if (!created && (st.st_mode & (S_IWGRP | S_IWOTH)))
-      throw Error(shown + " is writable by other users (mode " + mode_text(st.st_mode) +
-                  "); refusing to use it");
-    check_sys(::fchmod(fd.get(), 0700), "making " + shown + " private");
-  }
-  if (created) log::debug("instance: created %s", shown.c_str());
-  return fd;
-}
-
-// Removes everything inside the directory `dir`, depth first, never following a symlink.
-std::vector<std::string> list_names(int dir, const std::string& shown) {
-  std::vector<std::string> names;
-  int again = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (again == -1) throw SysError("listing " + shown, errno);
-  DIR* d = ::fdopendir(again);
-  if (!d) {
-    int err = errno;
-    ::close(again);
-    throw SysError("listing " + shown, err);
-  }
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  return names;
-}
-
-void remove_contents(int dir, const std::string& shown, int depth = 0) {
-  for (const auto& name : list_names(dir, shown)) {
-    const std::string path = shown + "/" + name;
-    if (::unlinkat(dir, name.c_str(), 0) == 0 || errno == ENOENT) continue;
-    if (errno != EISDIR || depth >= kMaxDepth) throw SysError("removing " + path, errno);
-    UniqueFd sub(::openat(dir, name.c_str(), kDirFlags));
-    if (!sub) throw SysError("opening " + path, errno);
-    remove_contents(sub.get(), path, depth + 1);
-    if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) == -1 && errno != ENOENT)
-      throw SysError("removing " + path, errno);
-  }
-}
-
-// Instance directories left by launchers that were SIGKILLed: unlocked directories of ours.
-// Called with the base directory locked, so a launch between its mkdir and its flock is never
-// taken for one. Problems are only logged: they must not stop this launch.
-void sweep_stale(int base, const std::string& base_path, const std::string& own) {
-  std::vector<std::string> names;
-  try {
-    names = list_names(base, base_path);
-  } catch (const SysError& e) {
-    log::warn("%s", e.what());
-    return;
-  }
-  for (const auto& name : names) {
-    if (name == own) continue;  // handled by the caller, which must not get it wrong
-    const std::string path = base_path + "/" + name;
-    UniqueFd fd(::openat(base, name.c_str(), kDirFlags));
-    struct stat st {};
-    if (!fd || ::fstat(fd.get(), &st) == -1 || st.st_uid != ::geteuid()) continue;
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == -1) continue;  // in use
-    try {
-      remove_contents(fd.get(), path);
-      check_sys(::unlinkat(base, name.c_str(), AT_REMOVEDIR), "removing " + path);
-      log::debug("instance: removed the stale %s (its launcher was killed)", path.c_str());
-    } catch (const std::exception& e) {
-      log::warn("removing a stale instance directory: %s", e.what());
-    }
-  }
-}
-
-// Holds an flock on a directory fd until destroyed.
-class DirLock {
- public:
-  DirLock(int fd, const std::string& shown) : fd_(fd) {
-    int rc;
-    do {
-      rc = ::flock(fd_, LOCK_EX);
-    } while (rc == -1 && errno == EINTR);
-    check_sys(rc, "locking " + shown);
-  }
-  DirLock(const DirLock&) = delete;
-  DirLock& operator=(const DirLock&) = delete;
-  ~DirLock() { ::flock(fd_, LOCK_UN); }
-
- private:
-  int fd_;
-};
 
 // An entry of the instance's name already exists: a launcher with our pid before us was
 // SIGKILLed. Ours and unlocked (its launcher is gone) means stale: removed.
@@ -242,16 +95,56 @@ InstanceDir InstanceDir::create(const std::string& path, const std::string& need
     remove_stale(out.base_.get(), parts.name, path);
     check_sys(::mkdirat(out.base_.get(), parts.name.c_str(), 0700), "creating " + path);
   }
-  // Once dir_ is open, the destructor removes the directory, whatever fails next.
+  // Once dir_ is open, the destructor removes the directory, whatever fails next. Until then
+  // the directory exists with nothing to remove it: opening it can fail (EMFILE, with the
+  // launcher started under a tiny RLIMIT_NOFILE), and it must not be left behind then.
+  struct RemoveUnlessKept {
+    int base;
+    const std::string& name;
+    bool keep = false;
+    ~RemoveUnlessKept() {
+      if (!keep) ::unlinkat(base, name.c_str(), AT_REMOVEDIR);  // empty: we just made it
+    }
+  } undo{out.base_.get(), parts.name};
   out.path_ = path;
   out.name_ = parts.name;
   struct stat st {};
   out.dir_ = open_own_dir(out.base_.get(), parts.name, path, st);
+  undo.keep = true;
   if ((st.st_mode & 07777) != 0700)
     check_sys(::fchmod(out.dir_.get(), 0700), "making " + path + " private");
   check_sys(::flock(out.dir_.get(), LOCK_EX | LOCK_NB), "locking " + path);
   log::debug("instance: %s (0700, locked)", path.c_str());
   return out;
+}
+
+void InstanceDir::write_record(const std::string& text) {
+  const char* temp = ".record.new";
+  ::unlinkat(dir_.get(), temp, 0);  // our own directory: only a failed write of ours left it
+  UniqueFd fd(
+      ::openat(dir_.get(), temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) throw SysError("writing the instance record in " + path_, errno);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n == -1 && errno == EINTR) continue;
+    if (n == -1) {
+      int err = errno;
+      ::unlinkat(dir_.get(), temp, 0);
+      throw SysError("writing the instance record in " + path_, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  fd.reset();
+  if (::renameat(dir_.get(), temp, dir_.get(), kRecordName) == -1) {
+    int err = errno;
+    ::unlinkat(dir_.get(), temp, 0);
+    throw SysError("writing the instance record in " + path_, err);
+  }
+}
+
+void InstanceDir::remove_record() noexcept {
+  if (dir_) ::unlinkat(dir_.get(), kRecordName, 0);
 }
 
 void InstanceDir::remove() noexcept {

@@ -1,5 +1,6 @@
 // The launch's private host directory, $XDG_RUNTIME_DIR/cloister/<app>-<pid>: where helpers
-// such as xdg-dbus-proxy put the sockets the sandbox gets bound in.
+// such as xdg-dbus-proxy put the sockets the sandbox gets bound in, and where the instance
+// record that `cloister ps`, `enter`, `stop` and `attest` read is kept (instance/record.hpp).
 //
 // Created 0700 before anything else and removed (with whatever the helpers left in it) when the
 // InstanceDir is destroyed, which run() arranges on every way out. Every name below
@@ -11,9 +12,19 @@
 
 #include <string>
 
+#include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::exec {
+
+// $XDG_RUNTIME_DIR does not exist.
+class NoRuntimeDir : public Error {
+ public:
+  using Error::Error;
+};
+
+// The record's file name inside an instance directory.
+constexpr const char* kRecordName = "record";
 
 class InstanceDir {
  public:
@@ -25,6 +36,14 @@ class InstanceDir {
   // `path` is plan.instance_dir: <runtime dir>/<base>/<name>. `needed_for` names what needs it
   // ("the session bus proxy") for the message given when the runtime dir does not exist.
   static InstanceDir create(const std::string& path, const std::string& needed_for);
+
+  // Writes `text` as the file "record" in the directory, atomically: readers see the whole
+  // record or none (a temporary file renamed over it). Throws SysError.
+  void write_record(const std::string& text);
+  // Removes the record (the sandbox is gone; the directory follows once the helpers stopped).
+  void remove_record() noexcept;
+
+  const std::string& path() const { return path_; }
 
   // Removes the directory and its contents. Idempotent, never throws (problems are logged).
   void remove() noexcept;

@@ -16,6 +16,7 @@
 #include "exec/clone_errors.hpp"
 #include "exec/helpers.hpp"
 #include "exec/instance.hpp"
+#include "exec/launch_record.hpp"
 #include "exec/placeholders.hpp"
 #include "exec/report.hpp"
 #include "exec/run.hpp"
@@ -105,6 +106,37 @@ int supervise(pid_t child, int sigfd, int report, FailureRecord& record, bool& h
   }
 }
 
+// Every launch records itself in its instance directory. Helpers need the directory for their
+// sockets; a launch without helpers runs unrecorded when it cannot be made (no runtime
+// directory: `cloister ps` will not list it), rather than not at all.
+std::optional<InstanceDir> make_instance_dir(const plan::SandboxPlan& plan) {
+  std::optional<InstanceDir> out;
+  if (plan.instance_dir.empty()) return out;
+  if (!plan.helpers.empty()) {
+    out.emplace(InstanceDir::create(plan.instance_dir, plan.helpers[0].name));
+    return out;
+  }
+  try {
+    out.emplace(InstanceDir::create(plan.instance_dir, "its instance record"));
+  } catch (const NoRuntimeDir& e) {
+    // A session without systemd-logind (or su, cron): nowhere to record, nothing wrong.
+    log::debug("not recorded (cloister ps will not list this sandbox): %s", e.what());
+  } catch (const Error& e) {
+    log::warn("not recorded (cloister ps will not list this sandbox): %s", e.what());
+  }
+  return out;
+}
+
+void record_launch(InstanceDir& instance, const plan::SandboxPlan& plan,
+                   const std::vector<sock_filter>& bpf, pid_t pid1) {
+  try {
+    instance.write_record(launch_record(plan, bpf, pid1));
+    log::debug("instance: recorded as %s", plan.instance_id.c_str());
+  } catch (const Error& e) {
+    log::warn("not recorded (cloister ps will not list this sandbox): %s", e.what());
+  }
+}
+
 }  // namespace
 
 int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
@@ -121,12 +153,7 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     // helpers stop first, then their directory goes. The watched signals are blocked already,
     // so a SIGTERM or Ctrl-C ends the app (or the wait for the helpers), never the launcher
     // itself before it has cleaned up.
-    std::optional<InstanceDir> instance;
-    if (!plan.instance_dir.empty()) {
-      const std::string needed_for =
-          plan.helpers.empty() ? "its instance directory" : plan.helpers[0].name;
-      instance.emplace(InstanceDir::create(plan.instance_dir, needed_for));
-    }
+    std::optional<InstanceDir> instance = make_instance_dir(plan);
     Placeholders placeholders(plan.placeholders);
     Helpers helpers;
     for (const auto& helper : plan.helpers) helpers.start(helper);
@@ -157,12 +184,16 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     go_read.reset();
     report_write.reset();
     check_sys(::fcntl(report_read.get(), F_SETFL, O_NONBLOCK), "setting up the report pipe");
+    // Before the go byte: from then on pid 1 hides its namespaces from us, and the record must
+    // exist before the app can say it is up.
+    if (instance) record_launch(*instance, plan, bpf, child);
     say_go(go_write.get());
     go_write.reset();
 
     FailureRecord record{};
     bool have_record = false;
     int status = supervise(child, sigfd.get(), report_read.get(), record, have_record);
+    if (instance) instance->remove_record();  // the sandbox is gone: ps must not list it
     // pid 1 reaps the app before it exits, so a record from either is in the pipe by now.
     FailureRecord late{};
     if (!have_record && read_failure(report_read.get(), late) == ReadResult::Record) {

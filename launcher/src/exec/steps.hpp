@@ -33,12 +33,23 @@ void drop_privileges();
 // seccomp_load.cpp: the last setup step. An empty program loads nothing.
 void load_seccomp(const std::vector<sock_filter>& bpf);
 
+// confine.cpp: every restriction the app gets, in order, each step reporting its failure on
+// `report_fd` (then _exit 125): rlimits, fds close at exec, cwd, drop_privileges, seccomp last.
+// pid 1 applies them before forking the app; `cloister enter` before exec'ing its command.
+void confine(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf,
+             int report_fd) noexcept;
+
 // app.cpp: pid 2. Execs plan.argv with plan.env, looking argv[0] up in the plan's PATH; on
 // failure writes a record (126 or 127) to `report_fd` and exits.
 [[noreturn]] void exec_app(const plan::SandboxPlan& plan, int report_fd) noexcept;
+// The same for any command: `cloister enter` execs its own with the app's environment.
+[[noreturn]] void exec_command(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& env, int report_fd) noexcept;
 
 // reaper.cpp: pid 1 after the fork. Forwards signals to `app`, reaps every process of the
-// sandbox, exits with the app's status when the last one is gone.
-[[noreturn]] void run_reaper(pid_t app) noexcept;
+// sandbox, exits with the app's status: when the last one is gone, or (unless
+// `wait_for_background`, and no stop was asked for) once the rest had a grace period after
+// the app exited.
+[[noreturn]] void run_reaper(pid_t app, bool wait_for_background) noexcept;
 
 }  // namespace cloister::exec

@@ -79,6 +79,13 @@ std::vector<std::string> risks_for(const Profile& p) {
 
 }  // namespace
 
+std::string instance_base_dir(const host::HostFacts& host) {
+  auto it = host.vars.find("XDG_RUNTIME_DIR");
+  const std::string rt =
+      it != host.vars.end() && !it->second.empty() ? it->second : runtime_dir(host);
+  return (rt == "/" ? "" : rt) + "/cloister";
+}
+
 std::string persistent_home_dir(const Profile& profile, const host::HostFacts& host) {
   auto it = host.vars.find("XDG_DATA_HOME");
   std::string data_home = it != host.vars.end() ? it->second : host.home + "/.local/share";
@@ -94,6 +101,9 @@ std::vector<std::string> paths_to_probe(const Profile& profile, const host::Host
   for (const auto& p : desktop_paths(profile, host)) out.push_back(p);
   out.push_back(host.home);
   out.push_back(host.cwd);
+  const std::string instances = instance_base_dir(host);
+  out.push_back(instances);
+  out.push_back(instances.substr(0, instances.rfind('/')));
   if (profile.home.value == profile::HomeMode::Persistent)
     out.push_back(persistent_home_dir(profile, host));
   return out;
@@ -122,6 +132,7 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   MountBuilder mounts(profile, host, runtime_dir(host), persistent_home_dir(profile, host));
   mounts.add_desktop(desktop);
   mounts.add_file_args(options.files);
+  mounts.protect_records(instance_base_dir(host));
   plan.mounts = mounts.build();
   plan.placeholders = mounts.placeholders();
   plan.file_args = mounts.file_arg_lines();
@@ -139,6 +150,10 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.risks.insert(plan.risks.end(), desktop.risks.begin(), desktop.risks.end());
   plan.helpers = desktop.helpers;
   plan.instance_dir = desktop.instance_dir;
+  plan.instance_id = options.instance;
+  if (plan.instance_dir.empty() && !options.instance.empty())
+    plan.instance_dir = instance_base_dir(host) + "/" + options.instance;
+  plan.wait_for_background = profile.background.value == profile::BackgroundMode::Wait;
 
   plan.argv = options.command.empty() ? profile.command.value : options.command;
   // A relative file argument reaches the app as the absolute path that was bound.

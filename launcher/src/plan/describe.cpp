@@ -159,7 +159,14 @@ std::string describe(const SandboxPlan& plan) {
   for (const auto& r : plan.seccomp.rules) o << "  " << seccomp::describe(r) << "\n";
   o << "  " << seccomp::describe_future_calls() << "\n";
   o << "processes: pid 1 is cloister's reaper; it forwards TERM INT HUP QUIT USR1 USR2 WINCH\n"
-       "  to the app and the sandbox ends when its last process exits or cloister dies\n";
+       "  to the app and the sandbox ends when cloister dies, or\n";
+  if (plan.wait_for_background)
+    o << "  when its last process exits (background = \"wait\"; after a request to stop, the\n"
+         "  app's leftovers get SIGTERM and, "
+      << kBackgroundGraceSeconds << " s later, SIGKILL)\n";
+  else
+    o << "  when the app exits: what it left running gets SIGTERM and, " << kBackgroundGraceSeconds
+      << " s later, SIGKILL\n";
   return o.str();
 }
 

@@ -86,6 +86,7 @@ std::vector<MountOp> MountBuilder::build() {
     return path_less(a.target, b.target);
   });
   add_hides();
+  hide_records();
   Protection protection = protect_nested(ops_);
   for (auto& pin : protection.pins) ops_.push_back(std::move(pin));
   protected_ = std::move(protection.paths);
@@ -251,6 +252,7 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
     if (conflicts(entry.path, entry.origin, key)) continue;
     if (fact.canonical != entry.path && reserved(fact.canonical, entry.origin, key)) continue;
     if (reaches_hidden(entry, fact.canonical, key)) continue;
+    if (reaches_records(entry, fact.canonical, key)) continue;
     MountOp op;
     op.target = entry.path;
     op.origin = origin_of(entry.origin);
@@ -379,6 +381,41 @@ void MountBuilder::add_hides() {
       owner_.emplace(target, op.origin);
       ops_.push_back(std::move(op));
     }
+  }
+}
+
+std::string MountBuilder::records_canonical() const {
+  // It may not exist yet (the first launch makes it), but its parent does.
+  const auto& fact = host_.path(records_);
+  if (!fact.canonical.empty()) return fact.canonical;
+  const std::string parent = records_.substr(0, records_.rfind('/'));
+  const auto& parent_fact = host_.path(parent.empty() ? "/" : parent);
+  if (parent_fact.canonical.empty()) return records_;
+  return (parent_fact.canonical == "/" ? "" : parent_fact.canonical) +
+         records_.substr(records_.rfind('/'));
+}
+
+bool MountBuilder::reaches_records(const PathEntry& grant, const std::string& canonical,
+                                   const char* key) {
+  if (records_.empty() || !is_under(canonical, records_canonical())) return false;
+  problems_.push_back({grant.origin, key,
+                       grant.path + " resolves to " + canonical + ", inside " + records_ +
+                           ", where cloister keeps its instance records; no sandbox may see "
+                           "them"});
+  return true;
+}
+
+void MountBuilder::hide_records() {
+  if (records_.empty()) return;
+  // What `cloister enter` gives the process it starts comes from these records: an app that
+  // could rewrite them could have its next entered shell run without its seccomp filter.
+  for (const auto& target : sandbox_paths_for(records_canonical())) {
+    if (owner_.count(target)) continue;
+    MountOp op = make(MountKind::Hide, target);
+    op.read_only = true;
+    op.mode = 0;
+    owner_.emplace(target, op.origin);
+    ops_.push_back(std::move(op));
   }
 }
 

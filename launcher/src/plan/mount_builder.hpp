@@ -44,6 +44,9 @@ class MountBuilder {
   void add_desktop(const DesktopPart& desktop) { desktop_ = &desktop; }
   // The command's file arguments, each bound alone at its own path (file_args.cpp).
   void add_file_args(const std::vector<host::OpenedFile>& files) { files_ = &files; }
+  // A host directory no sandbox may see (the instance records): masked wherever a grant
+  // exposes it, and a grant inside it is an error.
+  void protect_records(const std::string& host_dir) { records_ = host_dir; }
 
   // Throws ProfileError when a grant cannot be honoured on this host, Error when a file
   // argument is refused.
@@ -66,6 +69,10 @@ class MountBuilder {
   void add_grants(const std::vector<profile::PathEntry>& list, const char* key, bool read_only);
   void add_tmpfs_grants();
   void add_hides();
+  void hide_records();
+  bool reaches_records(const profile::PathEntry& grant, const std::string& canonical,
+                       const char* key);
+  std::string records_canonical() const;
   void add_desktop_mounts();
   void add_identity();
   void add_file_arg_mounts();
@@ -96,6 +103,7 @@ class MountBuilder {
   std::vector<std::string> file_lines_;
   std::vector<std::string> refusals_;
   std::vector<Placeholder> placeholders_;
+  std::string records_;  // the instance records' directory on the host
 };
 
 // "/a/b" is "/a/b" or inside "/a" (any path is inside "/").

@@ -106,6 +106,9 @@ struct HelperProcess {
   std::string socket;             // host path the helper listens on (inside instance_dir)
 };
 
+// How long what the app left running has between SIGTERM and SIGKILL once the app is gone.
+constexpr int kBackgroundGraceSeconds = 2;
+
 struct SandboxPlan {
   std::string app;  // profile name
   std::vector<std::string> profile_files;
@@ -129,9 +132,15 @@ struct SandboxPlan {
   bool allow_user_namespaces = false;
 
   // Host directory private to this launch (0700, under $XDG_RUNTIME_DIR/cloister), created
-  // before the helpers start and removed when the sandbox ends. Empty: none needed.
+  // before the helpers start and removed when the sandbox ends. It holds the instance record
+  // (docs/instances.md), so every real launch has one; it is required only by helpers: without
+  // them a launch whose directory cannot be made runs unrecorded. Empty: dry run.
   std::string instance_dir;
+  std::string instance_id;  // its last component: "<app>-<launcher pid>"
   std::vector<HelperProcess> helpers;
+  // [app] background = "wait": the sandbox outlives the app until its last process exits.
+  // Otherwise what the app leaves gets SIGTERM when it exits, SIGKILL after a grace period.
+  bool wait_for_background = false;
 
   // Protected paths inside writable grants, and the file (outside every grant) where their
   // identities are kept between launches: ${XDG_STATE_HOME}/cloister/protected/<app>.
@@ -165,6 +174,10 @@ SandboxPlan build_plan(const profile::Profile& profile, const host::HostFacts& h
 // The host directory a `home = "persistent"` profile keeps its home in:
 // ${XDG_DATA_HOME}/cloister/home/<app>.
 std::string persistent_home_dir(const profile::Profile& profile, const host::HostFacts& host);
+
+// Where instance directories live on the host: ${XDG_RUNTIME_DIR}/cloister (XDG_RUNTIME_DIR
+// defaults to /run/user/UID). Kept out of every sandbox.
+std::string instance_base_dir(const host::HostFacts& host);
 
 // Paths the plan needs facts about: build_plan looks these up in host.paths.
 std::vector<std::string> paths_to_probe(const profile::Profile& profile,

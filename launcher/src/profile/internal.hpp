@@ -61,6 +61,7 @@ struct Layer {
   std::optional<Item> name;
   std::optional<CommandItem> command;
   std::optional<Item> desktop_entry;
+  std::optional<Setting<BackgroundMode>> background;
 
   std::optional<Setting<NetworkMode>> network;
   std::optional<Setting<IpcMode>> ipc;

@@ -15,6 +15,7 @@ namespace cloister::profile {
 const char* to_string(NetworkMode m) { return m == NetworkMode::None ? "none" : "host"; }
 const char* to_string(IpcMode m) { return m == IpcMode::Private ? "private" : "host"; }
 const char* to_string(TimeMode m) { return m == TimeMode::Host ? "host" : "private"; }
+const char* to_string(BackgroundMode m) { return m == BackgroundMode::Stop ? "stop" : "wait"; }
 
 const char* to_string(HomeMode m) {
   switch (m) {

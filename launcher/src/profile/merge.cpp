@@ -71,6 +71,7 @@ class Merger {
     if (layer.desktop_entry) {
       out_.desktop_entry = {layer.desktop_entry->text, layer.desktop_entry->origin};
     }
+    set_scalar(out_.background, layer.background);
     set_scalar(out_.network, layer.network);
     set_scalar(out_.ipc, layer.ipc);
     set_scalar(out_.time, layer.time);

@@ -19,6 +19,8 @@ const EnumNames<NetworkMode> kNetworkNames = {{"none", NetworkMode::None},
                                               {"host", NetworkMode::Host}};
 const EnumNames<IpcMode> kIpcNames = {{"private", IpcMode::Private}, {"host", IpcMode::Host}};
 const EnumNames<TimeMode> kTimeNames = {{"host", TimeMode::Host}, {"private", TimeMode::Private}};
+const EnumNames<BackgroundMode> kBackgroundNames = {{"stop", BackgroundMode::Stop},
+                                                    {"wait", BackgroundMode::Wait}};
 const EnumNames<HomeMode> kHomeNames = {{"tmpfs", HomeMode::Tmpfs},
                                         {"persistent", HomeMode::Persistent},
                                         {"host-ro", HomeMode::HostRo},
@@ -125,8 +127,10 @@ class Parser : public TomlReader {
           continue;
         }
         layer_.desktop_entry = std::move(item);
+      } else if (name == "background") {
+        if (auto s = enum_value(v, key, kBackgroundNames)) layer_.background = s;
       } else {
-        unknown_key(k, tk, "name, command and desktop-entry");
+        unknown_key(k, tk, "name, command, desktop-entry and background");
       }
     }
   }

@@ -24,6 +24,8 @@ enum class HomeMode { Tmpfs, Persistent, HostRo, Host };
 enum class DbusMode { None, Filtered, Host };
 // What the app gets of the files named on its command line (cloister run --open, desktop %f/%u).
 enum class FileAccess { None, ReadOnly, ReadWrite };
+// What happens to processes the app leaves behind when it exits (see docs/instances.md).
+enum class BackgroundMode { Stop, Wait };
 
 const char* to_string(NetworkMode m);
 const char* to_string(IpcMode m);
@@ -31,6 +33,7 @@ const char* to_string(TimeMode m);
 const char* to_string(HomeMode m);
 const char* to_string(DbusMode m);
 const char* to_string(FileAccess a);
+const char* to_string(BackgroundMode m);
 
 // A filesystem entry after ${VAR} and ~ expansion: absolute and normalised.
 struct PathEntry {
@@ -46,6 +49,9 @@ struct Profile {
   // [app]
   Sourced<std::vector<std::string>> command;
   Sourced<std::string> desktop_entry;
+  // "stop": when the app exits, what it left running gets SIGTERM, then SIGKILL after a short
+  // grace period; "wait": the sandbox lives until they exit (a request to stop still ends it).
+  Sourced<BackgroundMode> background{BackgroundMode::Stop, {}};
 
   // [namespaces]
   Sourced<NetworkMode> network{NetworkMode::None, {}};

@@ -1,0 +1,164 @@
+// `cloister enter`: a new process inside a running sandbox, confined exactly as the app is.
+//
+//   cloister enter (host) --setns--> in the sandbox's namespaces --fork--> the entered process
+//                                                                          (in its pid namespace)
+// The entered process applies the app's restrictions with the same code pid 1 used (confine),
+// from the instance record: the app's limits, environment, cwd and seccomp program; every
+// capability dropped, no_new_privs. This process stays outside the sandbox's pid namespace,
+// passes signals on as `run` does and returns the entered command's status. It is not a child
+// of the sandbox's pid 1, so its exit never looks like the app's; it dies with the sandbox.
+#include "exec/enter.hpp"
+
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "exec/join.hpp"
+#include "exec/report.hpp"
+#include "exec/run.hpp"
+#include "exec/signals.hpp"
+#include "exec/steps.hpp"
+#include "exec/syscalls.hpp"
+#include "instance/proc.hpp"
+#include "sys/error.hpp"
+#include "sys/log.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace cloister::exec {
+namespace {
+
+// The launcher's own limits, which the app inherited before the plan's were applied: never
+// above what this process has (an unprivileged process cannot raise a hard limit anyway).
+void match_base_rlimits(const std::vector<instance::RlimitValue>& limits) {
+  for (const auto& l : limits) {
+    const auto resource = static_cast<__rlimit_resource>(l.resource);
+    rlimit current{};
+    if (::getrlimit(resource, &current) == -1) continue;  // unknown to this kernel
+    rlimit wanted{};
+    wanted.rlim_max = std::min<rlim_t>(current.rlim_max, l.hard);
+    wanted.rlim_cur = std::min<rlim_t>(l.soft, wanted.rlim_max);
+    check_sys(::setrlimit(resource, &wanted),
+              "setting resource limit " + std::to_string(l.resource));
+  }
+  log::debug("enter: the launcher's %zu resource limits matched", limits.size());
+}
+
+// In the entered process: the namespaces it must now be in, seen from inside.
+void verify_namespaces(const instance::Record& record) {
+  for (const auto& [name, id] : record.namespaces) {
+    int err = 0;
+    const std::string mine = instance::namespace_id(::getpid(), name, err);
+    // getpid() is this process's pid in the sandbox: /proc is the sandbox's now.
+    if (mine != id)
+      throw Error("in " + (mine.empty() ? "an unreadable " + name + " namespace" : mine) +
+                  " after joining, not the sandbox's " + id);
+  }
+}
+
+[[noreturn]] void entered_process(const instance::Record& record, const plan::SandboxPlan& plan,
+                                  const std::vector<std::string>& argv, int report) noexcept {
+  run_step(report, "tying the entered process to cloister", [&] {
+    check_sys(::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG");
+    // cloister may have died before the prctl: then nobody reads the report pipe.
+    pollfd pfd{report, 0, 0};
+    if (::poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR)) ::_exit(kExitSetupFailed);
+  });
+  run_step(report, "checking the sandbox's namespaces", [&] { verify_namespaces(record); });
+  run_step(report, "matching the app's resource limits",
+           [&] { match_base_rlimits(record.base_rlimits); });
+  confine(plan, record.seccomp_bpf, report);  // exactly what pid 1 applied for the app
+  exec_command(argv, plan.env, report);
+}
+
+// Waits for the entered process, passing signals on; returns its wait status.
+int supervise(pid_t child, int sigfd, int report, FailureRecord& record, bool& have_record) {
+  UniqueFd pidfd(sys::pidfd_open(child));
+  bool report_open = true;
+  while (true) {
+    pollfd fds[3] = {
+        {sigfd, POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {report_open ? report : -1, POLLIN, 0}};
+    if (::poll(fds, 3, -1) == -1) {
+      if (errno == EINTR) continue;
+      throw SysError("waiting for the entered process", errno);
+    }
+    if (fds[2].revents) {
+      FailureRecord r{};
+      ReadResult got = read_failure(report, r);
+      if (got == ReadResult::Record && !have_record) {
+        record = r;
+        have_record = true;
+      }
+      if (got == ReadResult::Closed) report_open = false;
+    }
+    bool maybe_exited = fds[1].revents != 0;
+    signalfd_siginfo si{};
+    while (::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      int sig = static_cast<int>(si.ssi_signo);
+      if (sig == SIGCHLD) {
+        maybe_exited = true;
+      } else if (sent_by_process(si.ssi_code)) {
+        ::kill(child, sig);
+      }
+    }
+    if (maybe_exited) {
+      int status = 0;
+      pid_t r = ::waitpid(child, &status, WNOHANG);
+      if (r == child) return status;
+      if (r == -1 && errno != EINTR) throw SysError("waiting for the entered process", errno);
+    }
+  }
+}
+
+}  // namespace
+
+int enter(const instance::Record& record, const std::vector<std::string>& argv) {
+  try {
+    const plan::SandboxPlan plan = instance::confinement_plan(record);
+    // Not dumpable from here on: once this process and its child are in the sandbox, the app
+    // (same uid) must not read their memory, a copy of this one with the host's environment.
+    // The entered command becomes dumpable again at exec, as the app did.
+    check_sys(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "clearing the dumpable flag");
+    const sigset_t watched = watched_signals();
+    check_sys(::sigprocmask(SIG_BLOCK, &watched, nullptr), "blocking signals");
+    UniqueFd sigfd(::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sigfd) throw SysError("creating a signalfd", errno);
+
+    const std::string joined = join_sandbox(record);
+    log::debug("enter: joined the namespaces of %s in %s", joined.c_str(), record.id.c_str());
+
+    int fds[2];
+    check_sys(::pipe2(fds, O_CLOEXEC), "creating a pipe");
+    UniqueFd report_read(fds[0]), report_write(fds[1]);
+    const pid_t child = ::fork();
+    if (child == -1) throw SysError("fork into the sandbox", errno);
+    if (child == 0) {
+      report_read.reset();
+      entered_process(record, plan, argv, report_write.get());
+    }
+    report_write.reset();
+    check_sys(::fcntl(report_read.get(), F_SETFL, O_NONBLOCK), "setting up the report pipe");
+
+    FailureRecord failure{};
+    bool have_failure = false;
+    const int status = supervise(child, sigfd.get(), report_read.get(), failure, have_failure);
+    if (!have_failure && read_failure(report_read.get(), failure) == ReadResult::Record)
+      have_failure = true;
+    if (have_failure) {
+      log::error("%s: %s", failure.step, failure.message);
+      return failure.exit_code;
+    }
+    return exit_status_of(status);
+  } catch (const std::exception& e) {
+    log::error("%s", e.what());
+    return kExitSetupFailed;
+  }
+}
+
+}  // namespace cloister::exec
