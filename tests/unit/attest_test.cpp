@@ -32,7 +32,9 @@ Record record() {
               op(plan::MountKind::Proc, "/proc"),
               op(plan::MountKind::Bind, "/home/u/Docs", "/data/docs"),
               op(plan::MountKind::Hide, "/home/u/Docs/private", "", true),
-              op(plan::MountKind::Hide, "/home/u/.ssh", "", true)};
+              op(plan::MountKind::Hide, "/home/u/.ssh", "", true),
+              op(plan::MountKind::ReadOnly, "/proc/sys", "", true),
+              op(plan::MountKind::ReadOnly, "/proc/sysrq-trigger", "", true)};
   return r;
 }
 
@@ -85,7 +87,8 @@ Observation as_planned() {
               mi("/proc/sys", "ro,nosuid,nodev,noexec", "proc", "0:54", "/sys"),
               mi("/tmp", "rw,nosuid,nodev", "tmpfs", "0:56"),
               mi("/usr", "ro,nosuid,nodev", "ext4", "254:0", "/usr")};
-  o.uncovered_exists["/home/u/.ssh"] = false;  // nothing there to hide
+  o.uncovered_exists["/home/u/.ssh"] = false;         // nothing there to hide
+  o.uncovered_exists["/proc/sysrq-trigger"] = false;  // not on this kernel
   return o;
 }
 
@@ -155,6 +158,9 @@ TEST_CASE("each difference from the plan is a drift on its subject") {
       {"a /proc cover made writable",
        [](Record&, Observation& o) { at(o, "/proc/sys").options = "rw,nosuid,nodev"; }, "/proc/sys",
        "read-write"},
+      {"a /proc entry that exists but is not covered",
+       [](Record&, Observation& o) { o.uncovered_exists["/proc/sysrq-trigger"] = true; },
+       "/proc/sysrq-trigger", "missing"},
       {"a hide whose path exists but is not covered",
        [](Record&, Observation& o) { o.uncovered_exists["/home/u/.ssh"] = true; }, "/home/u/.ssh",
        "missing"},

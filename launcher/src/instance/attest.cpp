@@ -154,6 +154,10 @@ std::vector<Expect> expectations(const Record& r, const Observation& seen) {
         e.why = "cover hiding " + op.target;
         e.read_only = true;
         break;
+      case MountKind::ReadOnly:
+        e.why = "read-only cover of " + op.target;
+        e.read_only = true;
+        break;
       default:
         continue;
     }
@@ -184,9 +188,12 @@ void check_mounts(const Record& r, const Observation& seen, std::vector<Claim>& 
     seen_point[e.point] = true;
     auto it = at.find(e.point);
     if (it == at.end()) {
+      // Covers are skipped at launch when there is nothing to cover (a /proc entry this
+      // kernel lacks, a hidden path that is not there): only a path that exists needs one.
       auto exists = seen.uncovered_exists.find(e.point);
-      if (e.kind == MountKind::Hide && exists != seen.uncovered_exists.end() && !exists->second)
-        continue;  // nothing there to hide
+      if ((e.kind == MountKind::Hide || e.kind == MountKind::ReadOnly) &&
+          exists != seen.uncovered_exists.end() && !exists->second)
+        continue;
       drift(e.point, "mounted", "missing (" + e.why + ")");
       continue;
     }
@@ -212,18 +219,9 @@ void check_mounts(const Record& r, const Observation& seen, std::vector<Claim>& 
             "device " + found.front()->device + " path " + found.front()->root +
                 ", not the host's (device " + e.device + " path " + e.root + ", " + e.why + ")");
   }
-  // What the plan does not explain. /proc's read-only covers of its own entries are part of
-  // the Proc mount.
+  // What the plan does not explain.
   for (const auto& m : seen.mounts) {
     if (wanted.count(m.mount_point)) continue;
-    bool proc_cover = false;
-    for (const auto& op : r.mounts)
-      proc_cover = proc_cover || (op.kind == MountKind::Proc && m.fstype == "proc" &&
-                                  is_under(m.mount_point, op.target));
-    if (proc_cover) {
-      if (!m.has_option("ro")) drift(m.mount_point, "read-only", "a /proc cover is read-write");
-      continue;
-    }
     drift(m.mount_point, "planned",
           "extra mount (" + m.fstype + " " + m.source + " " + m.root + "), not in the plan");
   }

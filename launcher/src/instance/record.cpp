@@ -14,11 +14,11 @@ using plan::MountKind;
 // The kinds that are mounts (what mountinfo shows); directories, links and files are not.
 bool is_mount(MountKind k) {
   return k == MountKind::Bind || k == MountKind::Tmpfs || k == MountKind::Proc ||
-         k == MountKind::Devpts || k == MountKind::Hide;
+         k == MountKind::Devpts || k == MountKind::Hide || k == MountKind::ReadOnly;
 }
 
-const MountKind kMountKinds[] = {MountKind::Bind, MountKind::Tmpfs, MountKind::Proc,
-                                 MountKind::Devpts, MountKind::Hide};
+const MountKind kMountKinds[] = {MountKind::Bind,   MountKind::Tmpfs, MountKind::Proc,
+                                 MountKind::Devpts, MountKind::Hide,  MountKind::ReadOnly};
 
 constexpr char kHex[] = "0123456789abcdef";
 

@@ -58,7 +58,7 @@ struct Record {
   std::string uid_map;  // exactly as written to uid_map ("1000 1000 1\n")
   std::string gid_map;
   std::string hostname;
-  std::vector<plan::MountOp> mounts;  // the plan's mounts (Bind, Tmpfs, Proc, Devpts, Hide)
+  std::vector<plan::MountOp> mounts;              // the plan's mount ops (not Dir, Symlink, File)
   std::string capabilities = "0000000000000000";  // every set: CapInh/Prm/Eff/Bnd/Amb
   bool no_new_privs = true;
   int seccomp_mode = 2;  // SECCOMP_MODE_FILTER; 0 when the plan has no filter
