@@ -34,7 +34,8 @@ Record record() {
               op(plan::MountKind::Hide, "/home/u/Docs/private", "", true),
               op(plan::MountKind::Hide, "/home/u/.ssh", "", true),
               op(plan::MountKind::ReadOnly, "/proc/sys", "", true),
-              op(plan::MountKind::ReadOnly, "/proc/sysrq-trigger", "", true)};
+              op(plan::MountKind::ReadOnly, "/proc/sysrq-trigger", "", true),
+              op(plan::MountKind::Pin, "/home/u/Docs/keep")};
   return r;
 }
 
@@ -81,6 +82,7 @@ Observation as_planned() {
                    mi("/data/docs/sub", "rw,relatime", "tmpfs", "0:77", "/")};
   o.mounts = {mi("/", "ro,nosuid,nodev", "tmpfs", "0:48"),
               mi("/home/u/Docs", "rw,nosuid,nodev", "ext4", "254:1", "/docs"),
+              mi("/home/u/Docs/keep", "rw,nosuid,nodev", "ext4", "254:1", "/docs/keep"),
               mi("/home/u/Docs/private", "ro,nosuid,nodev", "tmpfs", "0:60"),
               mi("/home/u/Docs/sub", "rw,nosuid,nodev", "tmpfs", "0:77", "/"),
               mi("/proc", "rw,nosuid,nodev,noexec", "proc", "0:54"),
@@ -161,6 +163,12 @@ TEST_CASE("each difference from the plan is a drift on its subject") {
       {"a /proc entry that exists but is not covered",
        [](Record&, Observation& o) { o.uncovered_exists["/proc/sysrq-trigger"] = true; },
        "/proc/sysrq-trigger", "missing"},
+      {"a pin missing where its directory exists",
+       [](Record&, Observation& o) {
+         o.mounts.erase(o.mounts.begin() + 2);
+         o.uncovered_exists["/home/u/Docs/keep"] = true;
+       },
+       "/home/u/Docs/keep", "missing"},
       {"a hide whose path exists but is not covered",
        [](Record&, Observation& o) { o.uncovered_exists["/home/u/.ssh"] = true; }, "/home/u/.ssh",
        "missing"},

@@ -48,7 +48,10 @@ Record sample() {
   hide.kind = plan::MountKind::Hide;
   hide.target = "/home/user/.ssh";
   hide.read_only = true;
-  p.mounts = {dev, file, hide, tmp, usr};
+  plan::MountOp pin;
+  pin.kind = plan::MountKind::Pin;
+  pin.target = "/home/user/Documents";
+  p.mounts = {dev, file, hide, pin, tmp, usr};
   std::vector<sock_filter> bpf = {
       {0x20, 0, 0, 4}, {0x15, 1, 0, 0xc000003e}, {0x06, 0, 0, 0x7fff0000u}};
   Record r = record_from_plan(p, bpf);
@@ -126,7 +129,7 @@ TEST_CASE("a record round-trips through its text exactly") {
   const std::string text = to_text(r);
   same(parse_record(text, "/r/record"), r);
   // Mounts only: the generated /etc/passwd (and so its contents) is not in the record.
-  CHECK(r.mounts.size() == 4);
+  CHECK(r.mounts.size() == 5);
   CHECK(text.find("secret contents") == std::string::npos);
   CHECK(r.seccomp_mode == 2);
   CHECK(record_from_plan(plan::SandboxPlan{}, {}).seccomp_mode == 0);

@@ -158,6 +158,9 @@ std::vector<Expect> expectations(const Record& r, const Observation& seen) {
         e.why = "read-only cover of " + op.target;
         e.read_only = true;
         break;
+      case MountKind::Pin:  // the directory bound over itself: flags of the grant around it
+        e.why = "pin of " + op.target;
+        break;
       default:
         continue;
     }
@@ -191,7 +194,8 @@ void check_mounts(const Record& r, const Observation& seen, std::vector<Claim>& 
       // Covers are skipped at launch when there is nothing to cover (a /proc entry this
       // kernel lacks, a hidden path that is not there): only a path that exists needs one.
       auto exists = seen.uncovered_exists.find(e.point);
-      if ((e.kind == MountKind::Hide || e.kind == MountKind::ReadOnly) &&
+      if ((e.kind == MountKind::Hide || e.kind == MountKind::ReadOnly ||
+           e.kind == MountKind::Pin) &&
           exists != seen.uncovered_exists.end() && !exists->second)
         continue;
       drift(e.point, "mounted", "missing (" + e.why + ")");

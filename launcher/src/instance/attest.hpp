@@ -33,7 +33,7 @@ struct Observation {
   std::string gid_map;
   std::vector<MountInfo> mounts;       // pid 1's mountinfo
   std::vector<MountInfo> host_mounts;  // the host's (attest's own) mountinfo
-  // Hide and ReadOnly targets that no mount covers: whether the path exists in the sandbox
+  // Hide, ReadOnly and Pin targets that no mount covers: whether the path exists in the sandbox
   // (seen through a process of it); a missing cover over nothing is not a drift.
   std::map<std::string, bool> uncovered_exists;
 };

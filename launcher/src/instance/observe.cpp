@@ -100,7 +100,9 @@ Observation observe(const Record& r) {
   for (const auto& p : o.processes)
     if (p.unreadable.empty() && !window) window = &p;
   for (const auto& op : r.mounts) {
-    if (op.kind != plan::MountKind::Hide && op.kind != plan::MountKind::ReadOnly) continue;
+    if (op.kind != plan::MountKind::Hide && op.kind != plan::MountKind::ReadOnly &&
+        op.kind != plan::MountKind::Pin)
+      continue;
     bool covered = false;
     for (const auto& m : o.mounts) covered = covered || m.mount_point == op.target;
     if (covered || !window) continue;

@@ -14,11 +14,13 @@ using plan::MountKind;
 // The kinds that are mounts (what mountinfo shows); directories, links and files are not.
 bool is_mount(MountKind k) {
   return k == MountKind::Bind || k == MountKind::Tmpfs || k == MountKind::Proc ||
-         k == MountKind::Devpts || k == MountKind::Hide || k == MountKind::ReadOnly;
+         k == MountKind::Devpts || k == MountKind::Hide || k == MountKind::ReadOnly ||
+         k == MountKind::Pin;
 }
 
 const MountKind kMountKinds[] = {MountKind::Bind,   MountKind::Tmpfs, MountKind::Proc,
-                                 MountKind::Devpts, MountKind::Hide,  MountKind::ReadOnly};
+                                 MountKind::Devpts, MountKind::Hide,  MountKind::ReadOnly,
+                                 MountKind::Pin};
 
 constexpr char kHex[] = "0123456789abcdef";
 
