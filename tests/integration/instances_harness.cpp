@@ -1,6 +1,8 @@
 #include "instances_harness.hpp"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -17,8 +19,7 @@ struct Stat {
 };
 
 bool read_stat(pid_t pid, Stat& out) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string text = read_text("/proc/" + std::to_string(pid) + "/stat");
   auto close = text.rfind(')');
   if (close == std::string::npos || close + 2 > text.size()) return false;
   std::istringstream rest(text.substr(close + 2));
@@ -148,8 +149,19 @@ std::vector<pid_t> processes_in(const std::string& pid_ns) {
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // read(2), not an ifstream: a /proc file of a process that exits while it is read fails
+  // with ESRCH, which libstdc++'s filebuf turns into an exception.
+  std::string out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
 }
 
 void rewrite(const std::string& path, const std::string& text) {
