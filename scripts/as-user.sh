@@ -20,4 +20,5 @@ tar -C "$src" --exclude=./build --exclude=./.git -cf - . | runuser -u "$user" --
 echo "== running $script as $user in $work"
 exec runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
   PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" \
+  CLOISTER_TEST_QUICK="${CLOISTER_TEST_QUICK:-}" CLOISTER_FUZZ_SECONDS="${CLOISTER_FUZZ_SECONDS:-60}" \
   bash "$work/$script" "$@"

@@ -9,6 +9,9 @@ packages=(
   build-essential cmake pkg-config clang-format
   libcap-dev libseccomp-dev libtomlplusplus-dev libboost-program-options-dev catch2
   util-linux passwd
+  # The sanitizer build and the fuzzers (scripts/sanitize.sh, scripts/fuzz.sh): clang 14 with
+  # its sanitizer and libFuzzer runtimes.
+  clang libclang-rt-14-dev
   # The [desktop] integration tests start real servers and clients (tests/integration/desktop_*).
   xvfb xauth xterm x11-apps x11-utils imagemagick
   dbus-daemon dbus-bin dbus-tests xdg-dbus-proxy

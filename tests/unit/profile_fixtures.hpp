@@ -5,8 +5,10 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -40,6 +42,13 @@ class TempDir {
     std::ofstream out(p, std::ios::binary);
     out << text;
     if (!out) throw std::runtime_error("cannot write " + p.string());
+    // scripts/fuzz.sh runs the profile tests with CLOISTER_FUZZ_SEEDS set to collect every
+    // profile they write as a seed for the fuzzer.
+    if (const char* seeds = std::getenv("CLOISTER_FUZZ_SEEDS"); seeds != nullptr && *seeds) {
+      std::ofstream(std::string(seeds) + "/unit-" + std::to_string(std::hash<std::string>{}(text)),
+                    std::ios::binary)
+          << text;
+    }
     return p.string();
   }
 

@@ -1,8 +1,6 @@
 // Includes: which files make up a profile, and in what order. Files are identified by their
 // canonical path, so a diamond reached through two spellings (or a symlink) is still merged once
 // and a cycle is still seen as one.
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -30,17 +28,6 @@ std::string display_name(const std::string& path, const std::string& canonical) 
   return p.lexically_normal().string();
 }
 
-std::optional<std::string> real_path(const std::string& path, int& err) {
-  char* resolved = ::realpath(path.c_str(), nullptr);
-  if (resolved == nullptr) {
-    err = errno;
-    return std::nullopt;
-  }
-  std::string s(resolved);
-  ::free(resolved);
-  return s;
-}
-
 // "a.toml -> b.toml -> a.toml": short names when they tell the files apart, full otherwise;
 // a long chain keeps its first three and last two files.
 std::string chain_text(std::vector<std::string> files) {
@@ -65,7 +52,7 @@ std::string chain_text(std::vector<std::string> files) {
 
 std::string Collector::add(const std::string& file) {
   int err = 0;
-  auto canonical = real_path(file, err);
+  auto canonical = files_of(ctx_).canonical(file, err);
   if (!canonical) {
     diags_.push_back(
         {Origin{file, 0, 0}, "", std::string("cannot read profile: ") + std::strerror(err)});
@@ -98,7 +85,7 @@ std::optional<std::pair<std::string, std::string>> Collector::resolve_include(
                   "; a name is lower-case letters, digits, '.', '_' and '-'; a file is "
                   "given by a path containing / or ending in .toml");
     }
-    path = find_on_search_path(inc.text, ctx_.search_path);
+    path = find_on_search_path(inc.text, ctx_.search_path, files_of(ctx_));
     if (path.empty()) {
       std::string dirs;
       for (const auto& d : ctx_.search_path) {
@@ -109,7 +96,7 @@ std::optional<std::pair<std::string, std::string>> Collector::resolve_include(
     }
   }
   int err = 0;
-  auto canonical = real_path(path, err);
+  auto canonical = files_of(ctx_).canonical(path, err);
   if (!canonical) {
     if (err == ENOENT || err == ENOTDIR) {
       return fail("included file not found: " + path +
@@ -117,7 +104,8 @@ std::optional<std::pair<std::string, std::string>> Collector::resolve_include(
     }
     return fail("cannot read included file " + path + ": " + std::strerror(err));
   }
-  if (!is_regular_file(*canonical)) return fail("included " + path + " is not a regular file");
+  if (!is_regular_file(files_of(ctx_), *canonical))
+    return fail("included " + path + " is not a regular file");
   return std::make_pair(display_name(path, *canonical), *canonical);
 }
 
@@ -136,7 +124,7 @@ void Collector::visit(const std::string& display, const std::string& canonical, 
   bool too_large = false;
   // Read the canonical path: it is the identity used for cycles and diamonds, so what is
   // read is what was checked.
-  auto text = read_text_file(canonical, err, &too_large);
+  auto text = files_of(ctx_).read(canonical, err, too_large);
   ++files_;
   if (text && bytes_ + text->size() > kMaxTotalBytes) {
     err =
@@ -163,7 +151,9 @@ void Collector::visit(const std::string& display, const std::string& canonical, 
       if (full_) break;
       auto target = resolve_include(inc, display);
       if (!target) continue;
-      const auto& [inc_display, inc_canonical] = *target;
+      // Named, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+      const std::string& inc_display = target->first;
+      const std::string& inc_canonical = target->second;
       auto cycle_start = std::find_if(stack_.begin(), stack_.end(),
                                       [&](const Frame& f) { return f.canonical == inc_canonical; });
       if (cycle_start != stack_.end()) {

@@ -207,13 +207,18 @@ std::string quoted_list(const std::vector<std::string>& words, const char* last_
 // locate.cpp
 bool is_path_argument(const std::string& name_or_path);
 // Returns the first `<dir>/<name>.toml` that is a regular file, or "".
-std::string find_on_search_path(const std::string& name, const std::vector<std::string>& dirs);
-// stat() says regular file (symlinks followed).
-bool is_regular_file(const std::string& path);
+std::string find_on_search_path(const std::string& name, const std::vector<std::string>& dirs,
+                                const FileSource& files);
 // Reads a whole regular file; on failure returns nullopt and sets `error` (strerror text).
 // `too_large`, when given, says whether the failure was the size limit (a problem of the
 // profile, reported at a position, rather than a file that cannot be read).
 std::optional<std::string> read_text_file(const std::string& path, std::string& error,
                                           bool* too_large = nullptr);
+
+// files.cpp
+// ctx.files, or the real filesystem.
+const FileSource& files_of(const LoadContext& ctx);
+// status() says regular file (symlinks followed).
+bool is_regular_file(const FileSource& files, const std::string& path);
 
 }  // namespace cloister::profile::detail

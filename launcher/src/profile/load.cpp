@@ -1,7 +1,5 @@
 // load(): locate, collect (includes, then the user's override), merge, and report every
 // problem at once.
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -78,9 +76,10 @@ std::string settle_name(const std::vector<detail::Layer>& layers, const std::str
 
 Profile load_file(const std::string& path, const LoadContext& ctx) {
   // An unreadable top-level file is a failure to run, not a problem inside a profile.
+  const FileSource& files = detail::files_of(ctx);
   std::string err;
   bool too_large = false;
-  if (!detail::read_text_file(path, err, &too_large) && !too_large) {
+  if (!files.read(path, err, too_large) && !too_large) {
     throw Error("cannot read profile " + path + ": " + err);
   }
 
@@ -94,12 +93,13 @@ Profile load_file(const std::string& path, const LoadContext& ctx) {
 
   if (!ctx.override_dir.empty() && detail::valid_app_name(profile.name)) {
     std::string override_file = ctx.override_dir + "/" + profile.name + ".toml";
-    struct stat st {};
-    if (::stat(override_file.c_str(), &st) == 0) {
+    bool regular = false;
+    int stat_err = files.status(override_file, regular);
+    if (stat_err == 0) {
       collector.add(override_file);
-    } else if (errno != ENOENT && errno != ENOTDIR) {
+    } else if (stat_err != ENOENT && stat_err != ENOTDIR) {
       diags.push_back({Origin{override_file, 0, 0}, "",
-                       std::string("cannot read the override file: ") + std::strerror(errno)});
+                       std::string("cannot read the override file: ") + std::strerror(stat_err)});
     }
   }
 

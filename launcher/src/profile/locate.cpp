@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -31,16 +32,12 @@ bool is_path_argument(const std::string& name_or_path) {
   return name_or_path.find('/') != std::string::npos || ends_with(name_or_path, ".toml");
 }
 
-bool is_regular_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string find_on_search_path(const std::string& name, const std::vector<std::string>& dirs) {
+std::string find_on_search_path(const std::string& name, const std::vector<std::string>& dirs,
+                                const FileSource& files) {
   for (const auto& dir : dirs) {
     if (dir.empty()) continue;
     std::string candidate = dir + "/" + name + ".toml";
-    if (is_regular_file(candidate)) return candidate;
+    if (is_regular_file(files, candidate)) return candidate;
   }
   return "";
 }
@@ -122,7 +119,8 @@ std::string locate(const std::string& name_or_path, const LoadContext& ctx) {
                 "\": names are lower-case letters, digits, '.', '_' and '-', starting with a "
                 "letter or digit; to load a file, give its path (with a / or ending in .toml)");
   }
-  std::string found = detail::find_on_search_path(name_or_path, ctx.search_path);
+  std::string found =
+      detail::find_on_search_path(name_or_path, ctx.search_path, detail::files_of(ctx));
   if (!found.empty()) return found;
   std::string dirs;
   for (const auto& d : ctx.search_path) {
@@ -150,7 +148,7 @@ std::map<std::string, std::string> list_profiles(const LoadContext& ctx) {
       // that name would mislead.
       if (!detail::valid_app_name(name)) continue;
       std::string file = dir + "/" + name + ".toml";
-      if (!detail::is_regular_file(file)) continue;
+      if (!detail::is_regular_file(detail::files_of(ctx), file)) continue;
       out.emplace(name, file);
     }
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,11 +105,27 @@ struct Profile {
   Sourced<std::int64_t> processes{0, {}};
 };
 
+// How the loader reaches profile files. The default is the real filesystem; the fuzzer serves
+// files from memory through the same three questions, so what it exercises is the loader itself.
+class FileSource {
+ public:
+  virtual ~FileSource() = default;
+  // realpath(3): the canonical path, or nullopt with an errno value in `err`.
+  virtual std::optional<std::string> canonical(const std::string& path, int& err) const;
+  // stat(2), symlinks followed: 0 (and whether it is a regular file), or an errno value.
+  virtual int status(const std::string& path, bool& regular) const;
+  // The whole of a regular file of at most 1 MiB, or nullopt with the reason in `error` and
+  // `too_large` set when the reason is the size.
+  virtual std::optional<std::string> read(const std::string& path, std::string& error,
+                                          bool& too_large) const;
+};
+
 // Where profiles are looked up, and the values ${VAR} expands to.
 struct LoadContext {
   std::vector<std::string> search_path;     // directories, first match wins
   std::string override_dir;                 // $XDG_CONFIG_HOME/cloister/overrides ("" = none)
   std::map<std::string, std::string> vars;  // from host::HostFacts::vars (APP is added here)
+  const FileSource* files = nullptr;        // nullptr: the real filesystem
 };
 
 // Default search path: $XDG_CONFIG_HOME/cloister/profiles, /etc/cloister/profiles, the data dir,
