@@ -110,7 +110,7 @@ int open_fds(pid_t pid) {
 // What must look the same after every part as before the first.
 struct World {
   std::map<ProcId, std::string> processes;
-  std::string mounts;  // our mount namespace's table
+  std::string mounts;  // the lines of our mount table that could be ours
   int own_fds = 0;
   int daemon_fds = 0;
   std::vector<std::string> instance_dirs;
@@ -182,7 +182,13 @@ class Stress {
   World world() const {
     World w;
     w.processes = own_processes_now();
-    w.mounts = read_all("/proc/self/mountinfo");
+    // Only what could be ours: the host's table also changes for reasons of its own (other
+    // users' automounts). A sandbox cannot mount on the host, but a mount namespace kept
+    // alive by a bind of its nsfs file, or anything under the test's directories, would show.
+    std::istringstream table(read_all("/proc/self/mountinfo"));
+    for (std::string line; std::getline(table, line);)
+      if (contains(line, dir_.path()) || contains(line, " nsfs ") || contains(line, "cloister"))
+        w.mounts += line + "\n";
     w.own_fds = open_fds(getpid());
     w.daemon_fds = open_fds(bus_->pid());
     std::error_code ec;

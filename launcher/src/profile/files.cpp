@@ -1,5 +1,6 @@
 // The loader's view of the filesystem: realpath, stat and read (locate.cpp's read_text_file),
-// behind FileSource so that the fuzzer can serve profiles from memory. Only queries: loading a profile changes nothing.
+// behind FileSource so that the fuzzer can serve profiles from memory. Only queries: loading a
+// profile changes nothing.
 #include <stdlib.h>
 #include <sys/stat.h>
 
