@@ -220,3 +220,38 @@ TEST_CASE("the records' directory is refused when it is not private", "[instance
   CHECK(ps.status == 1);
   CHECK(contains(ps.err, "symlink"));
 }
+
+TEST_CASE("no sandbox sees the instance records, even through a grant that holds them",
+          "[instances]") {
+  require_preconditions();
+  Session s;
+  // The runtime directory is under /tmp, and the profile grants the host's /tmp.
+  ProfileText text;
+  text.name("nosy").read_write("/tmp");
+  const std::string profile = s.profile("nosy", text);
+  auto app = s.start(profile, {probe_bin(), "wait-signal", "60"});
+  const std::string record = s.base() + "/" + id_of("nosy", app->pid()) + "/record";
+  REQUIRE(access(record.c_str(), R_OK) == 0);  // there, on the host
+  const std::string runtime_inside = s.runtime();
+  // The app and an entered process see the runtime directory, but not the records in it.
+  for (const std::vector<std::string>& via :
+       {std::vector<std::string>{"run", profile, "--"}, {"enter", "nosy", "--"}}) {
+    std::vector<std::string> args = via;
+    for (const auto& a : {probe_bin(), std::string("stat"), runtime_inside, s.base(), record})
+      args.push_back(a);
+    Result r = s.cloister(args);
+    INFO(r.describe());
+    REQUIRE(r.status == 0);
+    auto kv = parse_kv(r.out);
+    CHECK(value(kv, runtime_inside) == "dir");
+    CHECK(value(kv, record) == "missing");
+    Result ls = s.cloister({via[0], via[1], "--", probe_bin(), "ls", s.base()});
+    INFO(ls.describe());
+    CHECK(value(parse_kv(ls.out), "count") == "0");
+  }
+  CHECK(s.cloister({"attest", "nosy"}).status == 0);
+  kill(app->pid(), SIGTERM);
+  app->finish(15);
+  // The grant pinned the runtime directory; its identity is on record for the next launch.
+  ::unlink((std::string(getenv("HOME")) + "/.local/state/cloister/protected/nosy").c_str());
+}
