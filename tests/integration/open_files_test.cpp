@@ -107,6 +107,47 @@ TEST_CASE("file-arguments = read-write lets the app write the file, and only whe
   CHECK(contains(dry.out, locked + " read-only (you cannot write it), this file only"));
 }
 
+TEST_CASE("an editor saves a read-write file argument in place; nothing beside it is writable",
+          "[files]") {
+  require_preconditions();
+  TempDir dir;
+  const std::string doc = dir.write("docs/notes.txt", "old\n");
+  const std::string profile = dir.write(
+      "save.toml",
+      ProfileText().name("save").set("filesystem", "file-arguments", "\"read-write\"").str());
+  // GLib's g_file_replace, which gedit and mousepad save with: `gio save` (libglib2.0-bin).
+  Result gio = run({cloister_bin(), "run", "--open", doc, profile, "--", "sh", "-c",
+                    "echo saved | gio save \"$0\""});
+  INFO(gio.describe());
+  CHECK(gio.status == 0);
+  CHECK(host_read(doc) == "saved\n");
+  // Its folder is a read-only tmpfs holding only the file: GLib could not make its temporary
+  // file there and wrote in place. A program that insists on a temporary file and a rename
+  // cannot save (documented in docs/desktop-integration.md).
+  Result sed =
+      run({cloister_bin(), "run", "--open", doc, profile, "--", "sed", "-i", "s/saved/renamed/"});
+  INFO(sed.describe());
+  CHECK(sed.status != 0);
+  CHECK(contains(sed.err, "Read-only file system"));
+  CHECK(host_read(doc) == "saved\n");
+
+  // The same in a persistent home: the folder is a placeholder there for the run only.
+  const std::string in_home = dir.write("home/Desktop/todo.txt", "old\n");
+  const std::string persistent =
+      dir.write("persist.toml", ProfileText()
+                                    .name("persist")
+                                    .set("filesystem", "file-arguments", "\"read-write\"")
+                                    .set("filesystem", "home", "\"persistent\"")
+                                    .str());
+  Result home = run({cloister_bin(), "run", "--open", in_home, persistent, "--", "sh", "-c",
+                     "echo saved | gio save \"$0\""},
+                    private_home(dir));
+  INFO(home.describe());
+  CHECK(home.status == 0);
+  CHECK(host_read(in_home) == "saved\n");
+  CHECK_FALSE(host_exists(dir.path() + "/home/.local/share/cloister/home/persist/Desktop"));
+}
+
 TEST_CASE("file-arguments = none passes the text but binds nothing", "[files]") {
   require_preconditions();
   TempDir dir;

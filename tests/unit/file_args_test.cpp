@@ -300,6 +300,44 @@ TEST_CASE("inside a persistent home a file argument needs a placeholder mount po
   CHECK(op_at(p, "/home/user/Documents/a.pdf") != nullptr);
 }
 
+TEST_CASE("a read-write file's folder is a tmpfs of its own, read-only once the file is in") {
+  auto pr = app_profile();
+  pr.file_arguments = {profile::FileAccess::ReadWrite, at(9)};
+  auto p = plan_with(pr, {opened(1, "/home/user/Desktop/a.txt", FileType::Regular),
+                          opened(2, "/home/user/Desktop/b.txt", FileType::Regular),
+                          opened(3, "/home/user/top.txt", FileType::Regular)});
+  const auto* cover = op_at(p, "/home/user/Desktop");
+  REQUIRE(cover != nullptr);
+  CHECK(cover->kind == MountKind::Tmpfs);
+  CHECK(cover->read_only_last);
+  CHECK(std::count_if(p.mounts.begin(), p.mounts.end(), [](const plan::MountOp& m) {
+          return m.target == "/home/user/Desktop";
+        }) == 1);  // one folder for both files
+  CHECK(op_at(p, "/home/user/Desktop/a.txt")->kind == MountKind::Bind);
+  CHECK(plan::describe(p).find("read-only once filled") != std::string::npos);
+  // Straight in the home (a tmpfs of its own): no folder to cover.
+  CHECK(op_at(p, "/home/user/top.txt") != nullptr);
+  CHECK(op_at(p, "/home/user")->kind == MountKind::Tmpfs);
+  CHECK_FALSE(op_at(p, "/home/user")->read_only_last);
+  // Read-only files need none.
+  pr.file_arguments = {profile::FileAccess::ReadOnly, at(9)};
+  p = plan_with(pr, {opened(1, "/home/user/Desktop/a.txt", FileType::Regular)});
+  CHECK(op_at(p, "/home/user/Desktop") == nullptr);
+  // In a persistent home the folder is the placeholder; the file needs none of its own.
+  pr.file_arguments = {profile::FileAccess::ReadWrite, at(9)};
+  pr.home.value = profile::HomeMode::Persistent;
+  auto host = test::fake_host();
+  const std::string home_dir = "/home/user/.local/share/cloister/home/app";
+  host.paths[home_dir] = {FileType::Directory, home_dir, FileType::Directory};
+  p = plan_with(pr, {opened(1, "/home/user/Desktop/a.txt", FileType::Regular)}, host);
+  REQUIRE(p.placeholders.size() == 1);
+  CHECK(p.placeholders[0].relative == "Desktop");
+  CHECK(p.placeholders[0].is_dir);
+  REQUIRE(op_at(p, "/home/user/Desktop") != nullptr);
+  CHECK(op_at(p, "/home/user/Desktop")->read_only_last);
+  CHECK(p.protected_paths.empty());  // lasts one launch: nothing to record
+}
+
 TEST_CASE("inside a grant a file argument is bound over itself, or refused if the path differs") {
   auto pr = app_profile();
   pr.read_only.push_back({"/home/user/Downloads", false, at(6)});

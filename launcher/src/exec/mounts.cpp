@@ -120,12 +120,14 @@ void bind(NewRoot& root, int newroot, const MountOp& op) {
              op.read_only ? "ro" : "rw", op.devices ? ", devices" : "");
 }
 
-void tmpfs(int newroot, const MountOp& op) {
+void tmpfs(NewRoot& root, int newroot, const MountOp& op) {
   std::string mode = octal(op.mode);
   UniqueFd mnt =
       fresh_fs("tmpfs", {{"mode", mode.c_str()}},
                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (op.read_only ? MOUNT_ATTR_RDONLY : 0));
   attach(mnt.get(), make_mount_point(newroot, op.target, true).get(), "mounting the tmpfs");
+  // After move_mount the fd is the attached mount: finish_new_root() makes it read-only.
+  if (op.read_only_last) root.read_only_last.push_back(std::move(mnt));
   log::debug("mount: tmpfs %s (mode %s%s)", op.target.c_str(), mode.c_str(),
              op.read_only ? ", ro" : "");
 }
@@ -264,7 +266,7 @@ void dispatch(NewRoot& root, int newroot, const MountOp& op) {
     case MountKind::Bind:
       return bind(root, newroot, op);
     case MountKind::Tmpfs:
-      return tmpfs(newroot, op);
+      return tmpfs(root, newroot, op);
     case MountKind::Proc:
       return proc(newroot, op);
     case MountKind::Devpts:

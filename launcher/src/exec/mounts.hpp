@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "plan/plan.hpp"
 #include "sys/unique_fd.hpp"
@@ -19,6 +20,7 @@ struct NewRoot {
   UniqueFd oldroot;     // the host's "/", source of every Bind
   UniqueFd root_tmpfs;  // the sandbox root tmpfs itself, made read-only at the end
   UniqueFd empty_file;  // empty 0444 file on the base tmpfs, bound over hidden files
+  std::vector<UniqueFd> read_only_last;  // tmpfs mounts made read-only at the end
   mode_t saved_umask = 022;
 };
 

@@ -54,6 +54,15 @@ NewRoot prepare_new_root() {
 }
 
 void finish_new_root(NewRoot& root) {
+  // Folders holding file arguments, now that the files are bound in them. Not recursive: the
+  // binds inside keep their own access.
+  for (auto& fd : root.read_only_last) {
+    sys::MountAttr ro;
+    ro.attr_set = MOUNT_ATTR_RDONLY;
+    check_mount_api(sys::mount_setattr(fd.get(), "", AT_EMPTY_PATH, ro),
+                    "making a file argument's folder read-only");
+  }
+  root.read_only_last.clear();
   root.oldroot.reset();
   root.empty_file.reset();
 

@@ -41,7 +41,8 @@ std::string describe_mount(const MountOp& m) {
       break;
     }
     case MountKind::Tmpfs:
-      what = "tmpfs    " + m.target + " (mode " + octal(m.mode) + (m.read_only ? ",ro" : "") + ")";
+      what = "tmpfs    " + m.target + " (mode " + octal(m.mode) + (m.read_only ? ",ro" : "") +
+             (m.read_only_last ? ", read-only once filled" : "") + ")";
       break;
     case MountKind::Proc:
       what = "proc     " + m.target;

@@ -128,6 +128,44 @@ std::string MountBuilder::where_it_lands(const OpenedFile& f, Placeholder& place
          f.resolved;
 }
 
+// A read-write file lands in a folder the app could write (a tmpfs of the sandbox, or its
+// persistent home). Editors save by writing a temporary file there and renaming it over the
+// file, which a mount point refuses (EBUSY). A tmpfs of its own over that folder, made
+// read-only once the file is bound in it, makes them write in place instead (GLib falls back
+// to that when it cannot create the temporary file). Not possible when the folder is itself a
+// mount's root (a file straight in a tmpfs home or /tmp): then saving by rename fails.
+void MountBuilder::add_folder_cover(const OpenedFile& f, bool read_only, Placeholder& placeholder,
+                                    bool& needs_placeholder) {
+  const std::string& target = f.parsed.path;
+  if (read_only || f.type != FileType::Regular) return;
+  const std::string folder = target.substr(0, std::max<std::size_t>(target.rfind('/'), 1));
+  auto existing = std::find_if(ops_.begin(), ops_.end(),
+                               [&](const MountOp& op) { return op.target == folder; });
+  if (existing != ops_.end() && existing->read_only_last) {
+    needs_placeholder = false;  // another file argument's folder: it is there already
+    return;
+  }
+  const MountOp* holder = deepest_mount(folder);
+  if (holder == nullptr || holder->target == folder || existing != ops_.end()) return;
+  const bool persistent = profile_.home.value == profile::HomeMode::Persistent &&
+                          holder->kind == MountKind::Bind && holder->target == host_.home;
+  if (!persistent && !(holder->kind == MountKind::Tmpfs && !holder->read_only)) return;
+  if (persistent) {
+    const std::string rest = folder.substr(holder->target.size());
+    placeholder = {holder->source, rest.substr(1), true};
+    needs_placeholder = true;
+  } else {
+    needs_placeholder = false;
+  }
+  MountOp cover;
+  cover.kind = MountKind::Tmpfs;
+  cover.target = folder;
+  cover.mode = 0755;
+  cover.read_only_last = true;
+  cover.origin = "built-in: the folder of " + target + ", so editors save it in place";
+  add(std::move(cover));
+}
+
 void MountBuilder::add_file_arg(const OpenedFile& f, const std::string& label) {
   using profile::FileAccess;
   const auto& setting = profile_.file_arguments;
@@ -180,6 +218,7 @@ void MountBuilder::add_file_arg(const OpenedFile& f, const std::string& label) {
                           " (" + m->origin + ")");
     return;
   }
+  add_folder_cover(f, read_only, placeholder, needs_placeholder);
   if (needs_placeholder) placeholders_.push_back(placeholder);
 
   MountOp op;

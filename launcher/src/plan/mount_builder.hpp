@@ -78,6 +78,8 @@ class MountBuilder {
   void add_file_arg_mounts();
   void plan_file_arg(const host::OpenedFile& file, const std::string& label);
   void add_file_arg(const host::OpenedFile& file, const std::string& label);
+  void add_folder_cover(const host::OpenedFile& file, bool read_only, Placeholder& placeholder,
+                        bool& needs_placeholder);
   std::string refusal(const host::OpenedFile& file) const;
   std::string where_it_lands(const host::OpenedFile& file, Placeholder& placeholder,
                              bool& needs_placeholder) const;

@@ -62,6 +62,10 @@ struct MountOp {
   // Bind of a file argument: the O_PATH descriptor it was opened as on the host. The executor
   // binds the source only if it is still that very file (else the launch fails).
   int source_fd = -1;
+  // Tmpfs: made read-only only once everything inside it is mounted. It holds the mount points
+  // of read-write file arguments, so an editor cannot make a temporary file beside them and
+  // save by renaming it over (a mount point cannot be renamed over): GLib then writes in place.
+  bool read_only_last = false;
   // A "?" grant: when its mount point in the sandbox is blocked (a symlink or a file where a
   // directory belongs, which the app may have left in a writable grant such as its persistent
   // home), the launch goes on without it and says so.

@@ -57,7 +57,8 @@ const char* protection_of(const MountOp& op) {
     case MountKind::Hide:
       return "hidden";
     case MountKind::Tmpfs:
-      return "tmpfs";
+      // A file argument's folder (plan/file_args.cpp) lasts one launch and protects nothing.
+      return op.read_only_last ? nullptr : "tmpfs";
     case MountKind::Bind:
       // A narrower grant of the very path below (not some other host directory mounted there).
       return op.read_only && op.source == op.host_target ? "read-only" : nullptr;
