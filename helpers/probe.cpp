@@ -51,8 +51,27 @@ constexpr int kExitTimeout = 3;
 constexpr int kChildSkipped = 254;  // exit code of a check child that refused to run
 constexpr int kCapSysAdmin = 21;
 
+// In a batch (check "batch"), every key gets its group's label as a prefix and values are
+// escaped (backslash, newline) so that one line is always one value.
+std::string g_prefix;
+bool g_escape = false;
+
+std::string escaped(const std::string& value) {
+  if (!g_escape) return value;
+  std::string out;
+  for (char c : value) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
 void kv(const std::string& key, const std::string& value) {
-  std::printf("%s=%s\n", key.c_str(), value.c_str());
+  std::printf("%s%s=%s\n", g_prefix.c_str(), key.c_str(), escaped(value).c_str());
 }
 
 std::string errno_name(int e);
@@ -650,7 +669,11 @@ int check_unix_connect(const Args& a) { return unix_connect(a[0], false); }
 
 int check_env(const Args& a) {
   if (a.empty()) {
-    for (char** e = environ; *e != nullptr; ++e) std::printf("%s\n", *e);
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string entry = *e;
+      size_t eq = entry.find('=');
+      kv(entry.substr(0, eq), eq == std::string::npos ? "" : entry.substr(eq + 1));
+    }
     return 0;
   }
   for (const auto& n : a) {
@@ -780,6 +803,78 @@ int check_cwd(const Args&) {
   return 0;
 }
 
+std::string fs_name(long type) {
+  switch (static_cast<unsigned long>(type)) {
+    case 0x01021994:
+      return "tmpfs";
+    case 0x9fa0:
+      return "proc";
+    case 0x1cd1:
+      return "devpts";
+    case 0x62656572:
+      return "sysfs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(type));
+      return buf;
+    }
+  }
+}
+
+// What `cloister audit --live` compares with the plan, per path (keys are the argument's index,
+// so any path works): type (lstat), id dev:ino (stat), mount flags, filesystem, size (bytes, or
+// entries of a directory), link text, and whether access(W_OK) allows writing. Reads only.
+int check_inspect(const Args& a) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string k = std::to_string(i) + ".";
+    const char* p = a[i].c_str();
+    struct stat st {};
+    if (lstat(p, &st) != 0) {
+      kv(k + "type", errno == ENOENT ? "missing" : errno_name(errno));
+      continue;
+    }
+    kv(k + "type", S_ISDIR(st.st_mode)    ? "dir"
+                   : S_ISREG(st.st_mode)  ? "file"
+                   : S_ISLNK(st.st_mode)  ? "symlink"
+                   : S_ISCHR(st.st_mode)  ? "chr"
+                   : S_ISBLK(st.st_mode)  ? "blk"
+                   : S_ISFIFO(st.st_mode) ? "fifo"
+                   : S_ISSOCK(st.st_mode) ? "sock"
+                                          : "other");
+    struct stat target {};
+    kv(k + "id", stat(p, &target) == 0
+                     ? std::to_string(target.st_dev) + ":" + std::to_string(target.st_ino)
+                     : errno_name(errno));
+    if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = readlink(p, buf, sizeof buf);
+      kv(k + "link", n < 0 ? errno_name(errno) : std::string(buf, static_cast<std::size_t>(n)));
+      continue;
+    }
+    struct statvfs sv {};
+    if (statvfs(p, &sv) == 0) {
+      std::vector<std::string> f = {(sv.f_flag & ST_RDONLY) ? "ro" : "rw"};
+      if (sv.f_flag & ST_NOSUID) f.push_back("nosuid");
+      if (sv.f_flag & ST_NODEV) f.push_back("nodev");
+      if (sv.f_flag & ST_NOEXEC) f.push_back("noexec");
+      kv(k + "flags", join(f));
+    }
+    struct statfs sf {};
+    if (statfs(p, &sf) == 0) kv(k + "fs", fs_name(static_cast<long>(sf.f_type)));
+    if (S_ISDIR(st.st_mode)) {
+      int err;
+      auto entries = dir_entries(p, err);
+      kv(k + "size", err != 0 ? errno_name(err) : std::to_string(entries.size()));
+    } else {
+      kv(k + "size", std::to_string(st.st_size));
+    }
+    kv(k + "write", access(p, W_OK) == 0 ? "ok" : errno_name(errno));
+  }
+  return 0;
+}
+
+int run_batch(const Args& a);
+
 struct Check {
   const char* name;
   std::size_t min_args;
@@ -839,7 +934,54 @@ const Check kChecks[] = {
     {"ns", 0, 0, "namespace ids from /proc/self/ns", check_ns},
     {"rlimits", 0, 0, "nofile, nproc, core as soft/hard", check_rlimits},
     {"cwd", 0, 0, "cwd", check_cwd},
+    {"inspect", 0, kMany, "PATH...: N.type N.id N.flags N.fs N.size N.link N.write per path",
+     check_inspect},
+    {"batch", 2, kMany,
+     "LABEL CHECK [ARG...] [::: LABEL CHECK [ARG...]]...: several checks in one run, each\n"
+     "                   key prefixed with \"LABEL.\", values with \\ and newlines escaped",
+     run_batch},
 };
+
+int run_check(const Check& c, const Args& args) {
+  if (args.size() < c.min_args || args.size() > c.max_args) {
+    std::fprintf(stderr, "cloister-probe: %s %s\n", c.name, c.usage);
+    return kExitUsage;
+  }
+  int rc = c.run(args);
+  std::fflush(stdout);
+  if (rc == kExitUsage) std::fprintf(stderr, "cloister-probe: %s %s\n", c.name, c.usage);
+  return rc;
+}
+
+const Check* find_check(const std::string& name) {
+  for (const Check& c : kChecks)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+// One sandbox launch for many checks (what `cloister audit --live` asks for). Every group runs
+// even when one fails; the status is the first non-zero one.
+int run_batch(const Args& a) {
+  int status = 0;
+  g_escape = true;
+  for (std::size_t i = 0; i < a.size();) {
+    std::size_t end = i;
+    while (end < a.size() && a[end] != ":::") ++end;
+    if (end - i < 2) return kExitUsage;
+    const Check* c = find_check(a[i + 1]);
+    if (c == nullptr || c->run == run_batch) {
+      std::fprintf(stderr, "cloister-probe: batch: unknown check \"%s\"\n", a[i + 1].c_str());
+      return kExitUsage;
+    }
+    g_prefix = a[i] + ".";
+    int rc = run_check(
+        *c, Args(a.begin() + static_cast<long>(i) + 2, a.begin() + static_cast<long>(end)));
+    if (status == 0) status = rc;
+    i = end + 1;
+  }
+  g_prefix.clear();
+  return status;
+}
 
 int usage(std::FILE* out, int status) {
   std::fprintf(out, "usage: cloister-probe CHECK [ARG...]\nprints key=value lines; checks:\n");
@@ -854,17 +996,7 @@ int main(int argc, char** argv) {
   const std::string name = argv[1];
   if (name == "help" || name == "--help") return usage(stdout, 0);
   Args args(argv + 2, argv + argc);
-  for (const Check& c : kChecks) {
-    if (name != c.name) continue;
-    if (args.size() < c.min_args || args.size() > c.max_args) {
-      std::fprintf(stderr, "cloister-probe: %s %s\n", c.name, c.usage);
-      return kExitUsage;
-    }
-    int rc = c.run(args);
-    std::fflush(stdout);
-    if (rc == kExitUsage) std::fprintf(stderr, "cloister-probe: %s %s\n", c.name, c.usage);
-    return rc;
-  }
+  if (const Check* c = find_check(name)) return run_check(*c, args);
   std::fprintf(stderr, "cloister-probe: unknown check \"%s\"\n", name.c_str());
   return usage(stderr, kExitUsage);
 }

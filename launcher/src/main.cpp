@@ -13,6 +13,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: cloister run [--dry-run] [-v] [--open FILE]... PROFILE [-- COMMAND [ARG...]]\n"
     "       cloister check PROFILE...\n"
+    "       cloister audit [--json] [--live] [--fail-on high|medium|low] PROFILE\n"
     "       cloister profiles\n"
     "       cloister desktop install [--bin] (PROFILE... | --all)\n"
     "       cloister desktop remove (PROFILE... | --all)\n"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
     if (sub == "enter") return cli::enter_command(args);
     if (sub == "stop") return cli::stop_command(args);
     if (sub == "attest") return cli::attest_command(args);
+    if (sub == "audit") return cli::audit_command(args);
     if (sub == "--help" || sub == "-h" || sub == "help") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -114,7 +114,9 @@ TEST_CASE("x11: the display socket, a filtered cookie file, DISPLAY and XAUTHORI
   CHECK(has_env(plan, "XDG_SESSION_TYPE=x11"));
   CHECK(plan.warnings.empty());
   REQUIRE(plan.risks.size() == 1);
-  CHECK_THAT(plan.risks[0], Catch::Contains("keystrokes"));
+  CHECK(plan.risks[0].id == "x11");
+  CHECK(plan.risks[0].source == "/p/app.toml:5:1");
+  CHECK_THAT(plan.risks[0].message, Catch::Contains("keystrokes"));
   // The socket mount comes after the /tmp tmpfs it lives in.
   size_t tmp = 0, x = 0;
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
@@ -238,7 +240,8 @@ TEST_CASE("filtered D-Bus: one xdg-dbus-proxy with the profile's rules, its sock
   CHECK(has_env(plan, "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket"));
   // Owning its own name is the one risk here: an unsandboxed copy could take the launch over.
   REQUIRE(plan.risks.size() == 1);
-  CHECK_THAT(plan.risks[0], Catch::Contains("may own org.example.App"));
+  CHECK(plan.risks[0].id == "dbus-own-name");
+  CHECK(plan.risks[0].detail == "org.example.App");
 }
 
 TEST_CASE("filtered D-Bus without xdg-dbus-proxy is an error at the profile line") {
@@ -276,7 +279,8 @@ TEST_CASE("host D-Bus binds the real socket and is flagged as a risk; abstract c
   CHECK(plan.helpers.empty());
   CHECK(find_op(plan, "/run/user/1000/bus")->source == "/run/user/1000/bus");
   REQUIRE(plan.risks.size() == 1);
-  CHECK_THAT(plan.risks[0], Catch::Contains("whole session bus"));
+  CHECK(plan.risks[0].id == "dbus-session-host");
+  CHECK_THAT(plan.risks[0].message, Catch::Contains("whole session bus"));
 
   host.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:abstract=/tmp/dbus-XYZ";
   plan = build_plan(pr, host, {});
@@ -334,10 +338,20 @@ TEST_CASE("risks of non-desktop grants are listed with their origin") {
   auto pr = gui_profile();
   pr.network = {profile::NetworkMode::Host, at(20)};
   pr.home = {profile::HomeMode::Host, at(21)};
-  auto plan = build_plan(pr, host, {});
-  REQUIRE(plan.risks.size() == 2);
-  CHECK_THAT(plan.risks[0], Catch::Contains("/p/app.toml:20:1"));
-  CHECK_THAT(plan.risks[1], Catch::Contains("~/.bashrc"));
+  // The whole home read-write reaches ~/.bashrc: `run` refuses it, `audit` lists it.
+  CHECK_THROWS_AS(build_plan(pr, host, {}), ProfileError);
+  plan::RunOptions report;
+  report.report_only = true;
+  auto plan = build_plan(pr, host, report);
+  REQUIRE(plan.risks.size() == 4);
+  CHECK(plan.risks[0].id == "host-escape");
+  CHECK(plan.risks[0].source == "/p/app.toml:21:1");
+  CHECK_THAT(plan.risks[0].detail, Catch::Contains("~/.bashrc"));
+  CHECK(plan.risks[1].id == "home-host");
+  CHECK(plan.risks[2].id == "network-host");
+  CHECK(plan.risks[2].source == "/p/app.toml:20:1");
+  CHECK(plan.risks[3].id == "secrets-readable");  // the fake host has a ~/.ssh
+  CHECK(plan.risks[3].detail == "/home/user exposes ~/.ssh");
 }
 
 TEST_CASE("filtered D-Bus without a bus on the host: a warning, no proxy, no socket") {

@@ -213,9 +213,23 @@ TEST_CASE("home modes") {
   CHECK(find_op(plan, "/home/user")->kind == MountKind::Bind);
   CHECK(find_op(plan, "/home/user")->read_only);
 
-  pr.home.value = HomeMode::Host;
+  // The whole home read-write reaches ~/.bashrc and the like: refused at the home line unless
+  // the profile accepts it.
+  pr.home = {HomeMode::Host, at(9)};
+  try {
+    build_plan(pr, host, {});
+    FAIL("home = host was not refused");
+  } catch (const ProfileError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].where.line == 9);
+    CHECK(e.diagnostics()[0].key == "filesystem.home");
+    CHECK_THAT(e.diagnostics()[0].message, Catch::Contains("~/.bashrc"));
+    CHECK_THAT(e.diagnostics()[0].message, Catch::Contains("accept-escape = [\"~\"]"));
+  }
+  pr.accept_escape = {{"/home/user", false, at(10)}};
   plan = build_plan(pr, host, {});
   CHECK_FALSE(find_op(plan, "/home/user")->read_only);
+  pr.accept_escape.clear();
 
   pr.home.value = HomeMode::Persistent;
   const std::string dir = persistent_home_dir(pr, host);
@@ -234,6 +248,7 @@ TEST_CASE("hide masks a path a grant exposes, and only then") {
   auto host = fake_host();
   auto pr = base_profile();
   pr.home.value = HomeMode::Host;
+  pr.accept_escape = {{"/home/user", false, at(10)}};
   pr.hide = {{"/home/user/.ssh", false, at(11)}, {"/home/user/.nothing", false, at(12)}};
   auto plan = build_plan(pr, host, {});
   const MountOp* ssh = find_op(plan, "/home/user/.ssh");

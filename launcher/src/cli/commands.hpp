@@ -19,12 +19,20 @@ int ps_command(const std::vector<std::string>& args);
 int enter_command(const std::vector<std::string>& args);
 int stop_command(const std::vector<std::string>& args);
 int attest_command(const std::vector<std::string>& args);
+int audit_command(const std::vector<std::string>& args);
+
+// The directory of the running cloister binary ("" if unknown).
+std::string exe_dir();
 
 // Search path, override directory and ${VAR} values for this host.
 profile::LoadContext load_context(const host::HostFacts& host);
 
 // What of the desktop session a profile needs facts about.
 host::DesktopNeeds desktop_needs(const profile::Profile& p);
+
+// Creates the persistent home ${XDG_DATA_HOME}/cloister/home/<app>, owner-only, without
+// following symlinks below the data home.
+void ensure_persistent_home(const profile::Profile& prof, const host::HostFacts& host);
 
 // Prints a profile's diagnostics, one per line, compiler style.
 void print_diagnostics(const ProfileError& e, const char* severity);

@@ -6,7 +6,6 @@
 #include "cli/commands.hpp"
 
 namespace cloister::cli {
-namespace {
 
 std::string exe_dir() {
   char buf[PATH_MAX];
@@ -15,8 +14,6 @@ std::string exe_dir() {
   std::string path(buf, static_cast<size_t>(n));
   return path.substr(0, path.rfind('/'));
 }
-
-}  // namespace
 
 profile::LoadContext load_context(const host::HostFacts& host) {
   profile::LoadContext ctx;

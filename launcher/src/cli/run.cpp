@@ -113,6 +113,8 @@ RunArgs parse(const std::vector<std::string>& args) {
   return r;
 }
 
+}  // namespace
+
 // Creates the persistent home ${XDG_DATA_HOME}/cloister/home/<app>, owner-only. The data home
 // itself is the user's own; below it each component is made and opened without following
 // symlinks, so a link planted there (say by a sandboxed app that can write the data home)
@@ -139,6 +141,8 @@ void ensure_persistent_home(const profile::Profile& prof, const host::HostFacts&
     fd = std::move(next);
   }
 }
+
+namespace {
 
 // The whole command (the profile's or COMMAND, then the --open files) and its file arguments.
 host::OpenedFiles open_files(const RunArgs& r, const profile::Profile& prof, host::HostFacts& host,

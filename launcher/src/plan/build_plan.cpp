@@ -19,21 +19,26 @@ std::string runtime_dir(const host::HostFacts& host) {
   return "/run/user/" + std::to_string(host.uid);
 }
 
-std::vector<std::string> environment_for(const Profile& profile, const host::HostFacts& host,
-                                         const DesktopPart& desktop) {
+void plan_environment(const Profile& profile, const host::HostFacts& host,
+                      const DesktopPart& desktop, SandboxPlan& plan) {
   // Built-in values first; the profile's `set` may override any of them.
-  std::map<std::string, std::string> set = {
-      {"HOME", host.home},
-      {"USER", host.user},
-      {"LOGNAME", host.user},
-      {"PATH", kDefaultPath},
-      {"XDG_RUNTIME_DIR", runtime_dir(host)},
+  std::map<std::string, profile::Sourced<std::string>> set = {
+      {"HOME", {host.home, {}}},
+      {"USER", {host.user, {}}},
+      {"LOGNAME", {host.user, {}}},
+      {"PATH", {kDefaultPath, {}}},
+      {"XDG_RUNTIME_DIR", {runtime_dir(host), {}}},
   };
   for (const auto& [name, value] : desktop.env_set) set[name] = value;
-  for (const auto& [name, value] : profile.env_set) set[name] = value.value;
-  std::vector<std::string> keep = desktop.env_keep;
-  for (const auto& k : profile.env_keep) keep.push_back(k.value);
-  return filter_environment(host.env, keep, set);
+  for (const auto& [name, value] : profile.env_set) set[name] = value;
+  std::vector<profile::Sourced<std::string>> keep = desktop.env_keep;
+  keep.insert(keep.end(), profile.env_keep.begin(), profile.env_keep.end());
+  std::vector<std::string> patterns;
+  for (const auto& k : keep) patterns.push_back(k.value);
+  std::map<std::string, std::string> values;
+  for (const auto& [name, value] : set) values[name] = value.value;
+  plan.env = filter_environment(host.env, patterns, values);
+  plan.env_origins = explain_environment(plan.env, keep, set);
 }
 
 std::vector<Rlimit> rlimits_for(const Profile& profile) {
@@ -56,25 +61,23 @@ seccomp::RuleSet seccomp_for(const Profile& profile) {
   return rules;
 }
 
-// Grants that open the sandbox more than a user may assume; listed by describe() and audit.
-std::vector<std::string> risks_for(const Profile& p) {
-  std::vector<std::string> out;
-  auto at = [](const Origin& o) { return " (" + o.to_string() + ")"; };
-  if (p.network.value == profile::NetworkMode::Host)
-    out.push_back("network = \"host\"" + at(p.network.origin) +
-                  ": the host's network, including services that listen only on localhost");
-  if (p.ipc.value == profile::IpcMode::Host)
-    out.push_back("ipc = \"host\"" + at(p.ipc.origin) +
-                  ": the host's shared memory and message queues");
-  if (p.home.value == profile::HomeMode::Host)
-    out.push_back("home = \"host\"" + at(p.home.origin) +
-                  ": the whole home read-write; the app can edit ~/.bashrc or autostart entries "
-                  "and so run code outside the sandbox");
-  if (p.user_namespaces.value)
-    out.push_back("user-namespaces = true" + at(p.user_namespaces.origin) +
-                  ": the app can create namespaces, exposing kernel code normally reserved for "
-                  "root");
-  return out;
+// A read-write grant that reaches ~/.bashrc or the like is refused unless the profile accepts
+// it by name: launching it would hand the app a way out on the next login or launch.
+void refuse_escapes(const std::vector<EscapeHit>& escapes, const host::HostFacts& host) {
+  std::vector<Diagnostic> problems;
+  for (const auto& e : escapes) {
+    if (e.accepted) continue;
+    const std::string paths = short_list(e.covered, 4);
+    const std::string shown = tilde(e.grant_path, host.home);
+    problems.push_back(
+        {e.grant, e.key,
+         "read-write " + shown + " lets the app change " + paths +
+             ", which run code or set policy outside the sandbox (an escape on the next login "
+             "or launch); grant a narrower path or hide those, or accept it with [security] "
+             "accept-escape = [\"" +
+             shown + "\"]"});
+  }
+  if (!problems.empty()) throw ProfileError(problems);
 }
 
 }  // namespace
@@ -106,6 +109,14 @@ std::vector<std::string> paths_to_probe(const Profile& profile, const host::Host
   out.push_back(instances.substr(0, instances.rfind('/')));
   if (profile.home.value == profile::HomeMode::Persistent)
     out.push_back(persistent_home_dir(profile, host));
+  // The self-escape rule and the secrets rule compare realpaths: a protected path may be a
+  // symlink into a granted directory, or sit below one (hence the parents).
+  for (const auto& list : {protected_paths(profile, host), secret_paths(host)}) {
+    for (const auto& p : list) {
+      out.push_back(p);
+      out.push_back(p.substr(0, p.rfind('/')));
+    }
+  }
   return out;
 }
 
@@ -146,8 +157,6 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
           "where cloister would record them");
   }
   plan.warnings = desktop.warnings;
-  plan.risks = risks_for(profile);
-  plan.risks.insert(plan.risks.end(), desktop.risks.begin(), desktop.risks.end());
   plan.helpers = desktop.helpers;
   plan.instance_dir = desktop.instance_dir;
   plan.instance_id = options.instance;
@@ -159,12 +168,16 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   // A relative file argument reaches the app as the absolute path that was bound.
   for (const auto& f : options.files)
     if (f.index < plan.argv.size()) plan.argv[f.index] = f.parsed.text;
-  plan.env = environment_for(profile, host, desktop);
+  plan_environment(profile, host, desktop, plan);
   // Start where the user is when that directory is visible inside; else in $HOME.
   plan.cwd = mounts.sandbox_path_for(host.cwd).value_or(host.home);
   plan.rlimits = rlimits_for(profile);
   plan.seccomp = seccomp_for(profile);
   plan.allow_user_namespaces = profile.user_namespaces.value;
+
+  plan.escapes = find_escapes(profile, host, plan, persistent_home_dir(profile, host));
+  if (!options.report_only) refuse_escapes(plan.escapes, host);
+  plan.risks = assess_risks({profile, host, plan, plan.escapes});
   return plan;
 }
 

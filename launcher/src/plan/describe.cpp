@@ -137,7 +137,11 @@ std::string describe(const SandboxPlan& plan) {
   }
   if (!plan.risks.empty()) {
     o << "risks (grants that weaken the sandbox):\n";
-    for (const auto& r : plan.risks) o << "  " << r << "\n";
+    for (const auto& r : plan.risks) {
+      o << "  " << to_string(r.severity) << " " << r.id << " (" << r.source << "): " << r.message;
+      if (!r.detail.empty()) o << " [" << r.detail << "]";
+      o << "\n";
+    }
   }
   o << "command: " << (plan.argv.empty() ? "(none)" : quote_argv(plan.argv)) << "\n";
   o << "cwd: " << plan.cwd << "\n";

@@ -81,6 +81,26 @@ bool is_socket(const host::HostFacts& host, const std::string& path) {
          (f.type == FileType::Symlink && f.canonical_type == FileType::Socket);
 }
 
+// The app may own the name its desktop entry is called by (reverse-DNS ids only).
+std::string entry_bus_name(const profile::Profile& p) {
+  std::string entry = p.desktop_entry.value;
+  const std::string suffix = ".desktop";
+  if (entry.size() <= suffix.size() ||
+      entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return {};
+  entry.resize(entry.size() - suffix.size());
+  return std::count(entry.begin(), entry.end(), '.') >= 2 ? entry : std::string();
+}
+
+// Owning a name lets the app talk to whoever holds it (or anything below it): never grant a
+// name in the namespaces of the desktop's own services because a desktop entry says so.
+bool desktop_service_name(const std::string& name) {
+  for (const char* prefix : {"org.freedesktop.", "org.gtk.", "org.gnome.Shell",
+                             "org.gnome.SessionManager", "org.kde.", "ca.desrt.dconf", "org.a11y."})
+    if (name.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
 class Planner {
  public:
   explicit Planner(const DesktopInputs& in) : in_(in), p_(in.profile), host_(in.host) {}
@@ -148,7 +168,7 @@ class Planner {
       return;
     }
     bind_socket(socket, socket, o);
-    out_.env_set["DISPLAY"] = ":" + n;
+    set_env("DISPLAY", ":" + n, o);
     const std::string cookies =
         filter_xauthority(host_.xauthority, n, host_.nodename, in_.hostname);
     if (cookies.empty()) {
@@ -162,13 +182,9 @@ class Planner {
       file.mode = 0600;
       file.origin = o.to_string();
       out_.mounts.push_back(std::move(file));
-      out_.env_set["XAUTHORITY"] = in_.runtime_dir + "/Xauthority";
+      set_env("XAUTHORITY", in_.runtime_dir + "/Xauthority", o);
     }
-    if (!p_.wayland.value) out_.env_set["XDG_SESSION_TYPE"] = "x11";
-    out_.risks.push_back("x11 (" + o.to_string() +
-                         "): X11 does not isolate clients; the app can read keystrokes and the "
-                         "contents of every window on display :" +
-                         n + " and inject input");
+    if (!p_.wayland.value) set_env("XDG_SESSION_TYPE", "x11", o);
   }
 
   void wayland() {
@@ -190,8 +206,8 @@ class Planner {
       return;
     }
     bind_socket(socket, in_.runtime_dir + "/" + name, p_.wayland.origin);
-    out_.env_set["WAYLAND_DISPLAY"] = name;
-    out_.env_set["XDG_SESSION_TYPE"] = "wayland";
+    set_env("WAYLAND_DISPLAY", name, p_.wayland.origin);
+    set_env("XDG_SESSION_TYPE", "wayland", p_.wayland.origin);
   }
 
   void audio() {
@@ -203,7 +219,7 @@ class Planner {
     });
     if (found != sockets.end()) {
       bind_socket(*found, in_.runtime_dir + "/pulse/native", o);
-      out_.env_set["PULSE_SERVER"] = "unix:" + in_.runtime_dir + "/pulse/native";
+      set_env("PULSE_SERVER", "unix:" + in_.runtime_dir + "/pulse/native", o);
     } else if (!sockets.empty()) {
       out_.warnings.push_back("audio: no PulseAudio socket at " + sockets.front());
     } else if (!server.empty()) {
@@ -235,30 +251,14 @@ class Planner {
   }
 
   void look() {
-    out_.env_keep = kLookVariables;
-    out_.env_set["XDG_DATA_DIRS"] = "/usr/local/share:/usr/share";
-    out_.env_set["XDG_CONFIG_DIRS"] = "/etc/xdg";
+    const Origin& o = p_.x11.value ? p_.x11.origin : p_.wayland.origin;
+    for (const auto& name : kLookVariables) out_.env_keep.push_back({name, o});
+    set_env("XDG_DATA_DIRS", "/usr/local/share:/usr/share", o);
+    set_env("XDG_CONFIG_DIRS", "/etc/xdg", o);
   }
 
-  // The app may own the name its desktop entry is called by (reverse-DNS ids only).
-  std::string own_name() const {
-    std::string entry = p_.desktop_entry.value;
-    const std::string suffix = ".desktop";
-    if (entry.size() <= suffix.size() ||
-        entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) != 0)
-      return {};
-    entry.resize(entry.size() - suffix.size());
-    return std::count(entry.begin(), entry.end(), '.') >= 2 ? entry : std::string();
-  }
-
-  // Owning a name lets the app talk to whoever holds it (or anything below it): never grant a
-  // name in the namespaces of the desktop's own services because a desktop entry says so.
-  static bool desktop_service_name(const std::string& name) {
-    for (const char* prefix :
-         {"org.freedesktop.", "org.gtk.", "org.gnome.Shell", "org.gnome.SessionManager", "org.kde.",
-          "ca.desrt.dconf", "org.a11y."})
-      if (name.rfind(prefix, 0) == 0) return true;
-    return false;
+  void set_env(const std::string& name, std::string value, const Origin& origin) {
+    out_.env_set[name] = {std::move(value), origin};
   }
 
   static void add_rules(std::vector<std::string>& argv, const char* flag,
@@ -284,7 +284,7 @@ class Planner {
       } else if (p_.dbus_session.value == DbusMode::Filtered) {
         const std::string sock = out_.instance_dir + "/bus";
         proxy_args.insert(proxy_args.end(), {upstream, sock, "--filter"});
-        std::string own = own_name();
+        std::string own = entry_bus_name(p_);
         if (!own.empty() && desktop_service_name(own)) {
           out_.warnings.push_back("dbus-session: not letting the app own " + own +
                                   ": names under it belong to desktop services");
@@ -292,13 +292,9 @@ class Planner {
         }
         if (!own.empty()) {
           proxy_args.push_back("--own=" + own);
+          // Owning a name also lets the app talk to whoever holds it: the risk table
+          // (dbus-own-name) says what an unsandboxed copy of the app then does for it.
           proxy_args.push_back("--own=" + own + ".*");
-          // Owning a name also lets the app talk to whoever holds it: an unsandboxed copy of
-          // the same app already running on the host would take over this launch.
-          out_.risks.push_back("dbus-session may own " + own + " (" +
-                               p_.desktop_entry.origin.to_string() +
-                               "): if the app already runs outside the sandbox, this launch can "
-                               "hand its request (e.g. the file to open) to that unsandboxed copy");
         }
         add_rules(proxy_args, "--see=", p_.dbus_see);
         add_rules(proxy_args, "--talk=", p_.dbus_talk);
@@ -307,7 +303,7 @@ class Planner {
         add_rules(proxy_args, "--broadcast=", p_.dbus_broadcast);
         first_socket = sock;
         bind_socket(sock, inside, p_.dbus_session.origin);
-        out_.env_set["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=" + inside;
+        set_env("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + inside, p_.dbus_session.origin);
       } else {
         host_bus("session", upstream, inside, p_.dbus_session.origin, "DBUS_SESSION_BUS_ADDRESS");
       }
@@ -327,7 +323,7 @@ class Planner {
         add_rules(proxy_args, "--broadcast=", p_.dbus_system_broadcast);
         if (first_socket.empty()) first_socket = sock;
         bind_socket(sock, inside, p_.dbus_system.origin);
-        out_.env_set["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + inside;
+        set_env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + inside, p_.dbus_system.origin);
       } else {
         host_bus("system", upstream, inside, p_.dbus_system.origin, "DBUS_SYSTEM_BUS_ADDRESS");
       }
@@ -372,11 +368,7 @@ class Planner {
       return;
     }
     bind_socket(path, inside, origin);
-    out_.env_set[variable] = "unix:path=" + inside;
-    out_.risks.push_back(std::string("dbus-") + which + " = \"host\" (" + origin.to_string() +
-                         "): the whole " + which +
-                         " bus; the app can ask any service on it to act for it, outside the "
-                         "sandbox");
+    set_env(variable, "unix:path=" + inside, origin);
   }
 
   const DesktopInputs& in_;
@@ -432,6 +424,11 @@ std::string dbus_unix_path(const std::string& address) {
 }
 
 DesktopPart plan_desktop(const DesktopInputs& in) { return Planner(in).run(); }
+
+std::string desktop_own_name(const profile::Profile& p) {
+  std::string name = entry_bus_name(p);
+  return desktop_service_name(name) ? std::string() : name;
+}
 
 std::vector<std::string> desktop_paths(const profile::Profile& p, const host::HostFacts& host) {
   std::vector<std::string> out;

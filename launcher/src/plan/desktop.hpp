@@ -13,12 +13,11 @@ namespace cloister::plan {
 struct DesktopPart {
   std::vector<profile::PathEntry> read_only;  // optional ro grants (fonts, themes, sysfs)
   std::vector<MountOp> mounts;                // sockets, device nodes, generated files
-  std::map<std::string, std::string> env_set;
-  std::vector<std::string> env_keep;
+  std::map<std::string, profile::Sourced<std::string>> env_set;  // with the grant behind each
+  std::vector<profile::Sourced<std::string>> env_keep;
   std::vector<HelperProcess> helpers;
   std::string instance_dir;
   std::vector<std::string> warnings;
-  std::vector<std::string> risks;
 };
 
 struct DesktopInputs {
@@ -32,6 +31,10 @@ struct DesktopInputs {
 // Throws ProfileError when a grant cannot be made safely at all (e.g. filtered D-Bus without
 // xdg-dbus-proxy); otherwise missing pieces become warnings.
 DesktopPart plan_desktop(const DesktopInputs& in);
+
+// The bus name the app may own on a filtered session bus because its desktop entry is called
+// so (reverse-DNS ids only, never in the desktop services' namespaces); "" for none.
+std::string desktop_own_name(const profile::Profile& profile);
 
 // Host paths plan_desktop() asks about.
 std::vector<std::string> desktop_paths(const profile::Profile& profile,

@@ -36,4 +36,25 @@ std::vector<std::string> filter_environment(const std::map<std::string, std::str
   return env;  // std::map iteration order: already sorted by name
 }
 
+std::map<std::string, EnvOrigin> explain_environment(
+    const std::vector<std::string>& env, const std::vector<profile::Sourced<std::string>>& keep,
+    const std::map<std::string, profile::Sourced<std::string>>& set) {
+  std::map<std::string, EnvOrigin> out;
+  for (const auto& entry : env) {
+    const std::string name = entry.substr(0, entry.find('='));
+    auto s = set.find(name);
+    if (s != set.end()) {
+      out[name] = {s->second.origin.builtin() ? "built-in" : "set", s->second.origin.to_string()};
+      continue;
+    }
+    for (const auto& k : keep) {
+      if (::fnmatch(k.value.c_str(), name.c_str(), 0) == 0) {
+        out[name] = {k.value, k.origin.to_string()};
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace cloister::plan

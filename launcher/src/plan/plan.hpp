@@ -11,6 +11,7 @@
 
 #include "host/file_args.hpp"
 #include "host/host_facts.hpp"
+#include "plan/risk.hpp"
 #include "profile/profile.hpp"
 #include "seccomp/rules.hpp"
 
@@ -112,6 +113,12 @@ struct HelperProcess {
 
 // How long what the app left running has between SIGTERM and SIGKILL once the app is gone.
 constexpr int kBackgroundGraceSeconds = 2;
+// Why a variable is in the app's environment.
+struct EnvOrigin {
+  std::string rule;    // "built-in", "set", or the `keep` pattern that let it through
+  std::string source;  // "file:line:col" of that entry, or "built-in"
+  bool operator==(const EnvOrigin&) const = default;
+};
 
 struct SandboxPlan {
   std::string app;  // profile name
@@ -129,7 +136,8 @@ struct SandboxPlan {
 
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside the sandbox
   std::vector<std::string> env;   // "NAME=value", sorted, the app's whole environment
-  std::string cwd;                // inside the sandbox
+  std::map<std::string, EnvOrigin> env_origins;  // NAME -> why it is there
+  std::string cwd;                               // inside the sandbox
   std::vector<Rlimit> rlimits;
 
   seccomp::RuleSet seccomp;
@@ -157,8 +165,12 @@ struct SandboxPlan {
   // Grants that could not be honoured on this host (e.g. x11 without a display socket). Printed
   // on every run: the app will start, but without something its profile asked for.
   std::vector<std::string> warnings;
-  // Grants that weaken the sandbox in ways a user should know (X11, the whole session bus).
-  std::vector<std::string> risks;
+  // Grants that weaken the sandbox in ways a user should know (X11, the whole session bus), from
+  // the risk table (risk.hpp), high first.
+  std::vector<Risk> risks;
+  // Read-write mounts that reach host files running code or setting policy. Unless accepted in
+  // [security] accept-escape, build_plan refuses them (see RunOptions::report_only).
+  std::vector<EscapeHit> escapes;
 };
 
 // Command-line inputs that shape the plan.
@@ -168,10 +180,13 @@ struct RunOptions {
   // Arguments of the command that name files to bind (cloister run --open, --forward); their
   // text in `command` is replaced by the text the app receives.
   std::vector<host::OpenedFile> files = {};
+  // Plan even what `run` refuses (a read-write grant that lets the app escape): for `audit`,
+  // which reports it as a risk instead.
+  bool report_only = false;
 };
 
 // Throws ProfileError for problems only visible against the host (e.g. a required path is
-// missing), Error for others.
+// missing, or a read-write grant reaches ~/.bashrc and is not accepted), Error for others.
 SandboxPlan build_plan(const profile::Profile& profile, const host::HostFacts& host,
                        const RunOptions& options);
 
@@ -196,6 +211,12 @@ std::vector<std::string> file_arg_paths_to_probe(const host::HostFacts& host);
 std::vector<std::string> filter_environment(const std::map<std::string, std::string>& host_env,
                                             const std::vector<std::string>& keep,
                                             const std::map<std::string, std::string>& set);
+
+// Why each variable of `env` (as filter_environment made it) is there: the `set` entry, or the
+// first `keep` pattern matching it.
+std::map<std::string, EnvOrigin> explain_environment(
+    const std::vector<std::string>& env, const std::vector<profile::Sourced<std::string>>& keep,
+    const std::map<std::string, profile::Sourced<std::string>>& set);
 
 // Filters an Xauthority file (binary, as libXau writes it) down to the cookies for local
 // display `display` written for `host_nodename` (or for any host), each rewritten for

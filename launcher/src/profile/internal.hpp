@@ -82,6 +82,7 @@ struct Layer {
   std::vector<Item> seccomp_allow;
   std::vector<Item> seccomp_deny;
   std::optional<Setting<bool>> user_namespaces;
+  std::vector<PathItem> accept_escape;
 
   // [desktop]; the lists hold the entries as written (expanded and checked when merged).
   std::optional<Setting<bool>> x11;

@@ -87,6 +87,7 @@ class Merger {
     append_unique_items(allow_, layer.seccomp_allow);
     append_unique_items(deny_, layer.seccomp_deny);
     set_scalar(out_.user_namespaces, layer.user_namespaces);
+    for (const auto& p : layer.accept_escape) add_accepted_escape(p);
     add_desktop(layer);
     set_scalar(out_.open_files, layer.open_files);
     set_scalar(out_.processes, layer.processes);
@@ -214,6 +215,21 @@ class Merger {
                 list_key(List::Hide) + "), also at " + first.origin.to_string() +
                 "; remove one of them");
     }
+  }
+
+  // Names a read-write grant exactly as it is written (after expansion): accepting ~/.config
+  // does not accept a later grant of ~, nor the other way round.
+  void add_accepted_escape(const PathItem& p) {
+    const Item& item = p.item;
+    auto path = expand_item(item);
+    if (!path) return;
+    std::string problem = p.optional ? "\"?\" has no meaning here; name the grant as written"
+                                     : path_problem(item.text, *path, false);
+    if (!problem.empty()) {
+      error(item.origin, item.key, problem);
+      return;
+    }
+    out_.accept_escape.push_back({*path, false, item.origin});
   }
 
   void add_desktop(const Layer& layer) {

@@ -257,8 +257,10 @@ class Parser : public TomlReader {
         layer_.seccomp_deny = syscall_names(v, key);
       } else if (name == "user-namespaces") {
         if (auto s = bool_value(v, key)) layer_.user_namespaces = s;
+      } else if (name == "accept-escape") {
+        layer_.accept_escape = path_array(v, key);
       } else {
-        unknown_key(k, tk, "seccomp-allow, seccomp-deny and user-namespaces");
+        unknown_key(k, tk, "seccomp-allow, seccomp-deny, user-namespaces and accept-escape");
       }
     }
   }

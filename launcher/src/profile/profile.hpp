@@ -79,6 +79,9 @@ struct Profile {
   std::vector<Sourced<std::string>> seccomp_allow;
   std::vector<Sourced<std::string>> seccomp_deny;
   Sourced<bool> user_namespaces{false, {}};
+  // Read-write grants (paths as in read-write, or the home for home = "host") whose reach into
+  // ~/.bashrc, ~/.config/autostart and the like the user accepts; `run` refuses others.
+  std::vector<PathEntry> accept_escape;
 
   // [desktop] what of the user's desktop session the app may use. All off by default.
   Sourced<bool> x11{false, {}};      // the display's socket + a filtered Xauthority
