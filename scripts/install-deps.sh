@@ -12,6 +12,9 @@ packages=(
   # The sanitizer build and the fuzzers (scripts/sanitize.sh, scripts/fuzz.sh): clang 14 with
   # its sanitizer and libFuzzer runtimes.
   clang libclang-rt-14-dev
+  # The Debian package, its lint and what it installs: man pages, completion (package-test.sh,
+  # tests/docs/).
+  dpkg-dev debhelper lintian mandoc man-db groff-base bash-completion fish
   # The [desktop] integration tests start real servers and clients (tests/integration/desktop_*).
   xvfb xauth xterm x11-apps x11-utils imagemagick
   dbus-daemon dbus-bin dbus-tests xdg-dbus-proxy

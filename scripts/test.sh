@@ -10,6 +10,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
   "$src/scripts/install-deps.sh"
+  # The .deb, built, linted, installed and run from /usr/bin (needs root to install).
+  "$src/scripts/package-test.sh"
   exec "$src/scripts/as-user.sh" scripts/test.sh "$@"
 fi
 command -v cmake >/dev/null || { echo "test.sh: cmake missing; run as root once: sudo scripts/test.sh" >&2; exit 1; }

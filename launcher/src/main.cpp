@@ -11,12 +11,13 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: cloister run [--dry-run] [-v] [--open FILE]... PROFILE [-- COMMAND [ARG...]]\n"
+    "usage: cloister run [--dry-run] [-v] [--open FILE|URI]... [--forward N[:M]] PROFILE\n"
+    "                    [-- COMMAND [ARG...]]\n"
     "       cloister check PROFILE...\n"
     "       cloister audit [--json] [--live] [--fail-on high|medium|low] PROFILE\n"
     "       cloister profiles\n"
-    "       cloister desktop install [--bin] (PROFILE... | --all)\n"
-    "       cloister desktop remove (PROFILE... | --all)\n"
+    "       cloister desktop install [--bin] [--dry-run] (PROFILE... | --all)\n"
+    "       cloister desktop remove [--dry-run] (PROFILE... | --all)\n"
     "       cloister desktop list [--json]\n"
     "       cloister ps [--json]\n"
     "       cloister enter INSTANCE [-- COMMAND [ARG...]]\n"
@@ -27,7 +28,7 @@ constexpr const char* kUsage =
     "Runs desktop apps in rootless sandboxes described by TOML profiles.\n"
     "PROFILE is a name on the search path or a path to a .toml file.\n"
     "INSTANCE is a running sandbox's id, or its app name when only one of it runs.\n"
-    "`cloister SUBCOMMAND --help` says more.\n";
+    "`cloister SUBCOMMAND --help` says more; `man cloister` says everything.\n";
 
 // The name cloister was started under: a command link (~/.local/bin/evince -> cloister) when it
 // is not "cloister".
