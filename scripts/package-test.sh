@@ -215,6 +215,7 @@ copy_tree "$out/cloister"
 chown -R "$user:" "$out/cloister"
 self=$out/cloister/scripts/package-test.sh
 as_user bash "$self" --build "$out" || exit 1
+phase_start=$SECONDS  # the build's phases were timed by the user's copy of this script
 
 was_installed=$(dpkg-query -W -f='${Status}' cloister 2>/dev/null | grep -c "install ok installed" || true)
 deb=$(ls "$out"/cloister_*.deb)
