@@ -16,6 +16,7 @@
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
@@ -757,6 +758,43 @@ int check_wait_signal(const Args& a) {
   return 0;
 }
 
+// Names itself (the comm /proc shows to the host, 15 bytes at most), then waits as wait-signal.
+int check_set_comm(const Args& a) {
+  if (prctl(PR_SET_NAME, a[0].c_str(), 0, 0, 0) != 0) return report("set_comm", errno_name(errno));
+  return check_wait_signal(Args(a.begin() + 1, a.end()));
+}
+
+// What the kernel decides access by, beyond capabilities: ids, supplementary groups (unmapped
+// ones read 65534 inside), securebits, dumpable, keep-caps, no_new_privs, the tty's session.
+int check_creds(const Args&) {
+  int err;
+  std::string s = read_file("/proc/self/status", err);
+  if (err != 0) return report("creds", errno_name(err));
+  for (const char* key : {"Uid", "Gid", "Groups"}) {
+    std::string want = std::string("\n") + key + ":";
+    auto at = ("\n" + s).find(want);
+    std::string value = "<missing>";
+    if (at != std::string::npos) {
+      std::string line = s.substr(at + want.size() - 1, s.find('\n', at) - (at + want.size() - 1));
+      value.clear();
+      for (std::size_t i = 0; i < line.size();) {  // one space between fields
+        std::size_t b = line.find_first_not_of(" \t", i);
+        if (b == std::string::npos) break;
+        std::size_t e = line.find_first_of(" \t", b);
+        if (e == std::string::npos) e = line.size();
+        value += (value.empty() ? "" : " ") + line.substr(b, e - b);
+        i = e;
+      }
+    }
+    kv(key, value);
+  }
+  kv("securebits", std::to_string(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0)));
+  kv("dumpable", std::to_string(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)));
+  kv("keepcaps", std::to_string(prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0)));
+  kv("no_new_privs", std::to_string(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)));
+  return 0;
+}
+
 std::string cmdline_of(const std::string& pid) {
   int err;
   std::string s = read_file("/proc/" + pid + "/cmdline", err);
@@ -930,6 +968,9 @@ const Check kChecks[] = {
     {"kill-self", 1, 1, "SIG: raise SIG with its default action", check_kill_self},
     {"wait-signal", 1, 1, "TIMEOUT_S: ready=1, then signal=SIGNAME sender_pid=N; exit 3 on timeout",
      check_wait_signal},
+    {"set-comm", 2, 2, "NAME TIMEOUT_S: prctl(PR_SET_NAME, NAME), then as wait-signal",
+     check_set_comm},
+    {"creds", 0, 0, "Uid, Gid, Groups, securebits, dumpable, keepcaps, no_new_privs", check_creds},
     {"ppid-chain", 0, 0, "pid, ppid, pid1_cmdline, ppid_cmdline", check_ppid_chain},
     {"ns", 0, 0, "namespace ids from /proc/self/ns", check_ns},
     {"rlimits", 0, 0, "nofile, nproc, core as soft/hard", check_rlimits},

@@ -178,6 +178,10 @@ TEST_CASE("enter: the app's own seccomp filter, limits, environment and cwd, not
   CHECK(env.count("CLOISTER_IT_ENTER_ONLY") == 0);
   CHECK(env == as_app({"env"}));
   CHECK(value(in({"cwd"}), "cwd") == work);
+  // Ids, groups, securebits, dumpable, no_new_privs: the app's too.
+  auto creds = in({"creds"});
+  CHECK(value(creds, "no_new_privs") == "1");
+  CHECK(creds == as_app({"creds"}));
 
   REQUIRE(kill(app.pid(), SIGTERM) == 0);
   CHECK(contains(app.finish(15).out, "signal=SIGTERM"));
@@ -236,4 +240,38 @@ TEST_CASE(
   Result r = app->finish(15);
   INFO(r.describe());
   CHECK(value(parse_kv(r.out), "signal") == "SIGTERM");
+}
+
+TEST_CASE("enter: refused to a caller holding a group the app does not have",
+          "[instances][enter]") {
+  require_preconditions();
+  Session s;
+  const std::string profile = s.profile("grouped", ProfileText().name("grouped"));
+  auto app = s.start(profile, {probe_bin(), "wait-signal", "60"});
+  const std::string id = id_of("grouped", app->pid());
+  const std::string path = s.base() + "/" + id + "/record";
+  const std::string record = read_text(path);
+  const auto at = record.find("\ngroups = [");
+  REQUIRE(at != std::string::npos);
+  const auto end = record.find(']', at);
+  REQUIRE(end != std::string::npos);
+  INFO("recorded: " << record.substr(at + 1, end - at));
+
+  // The caller's gids are the launcher's: entered.
+  Result same = enter(s, id, {probe_bin(), "creds"}, s.options());
+  INFO(same.describe());
+  CHECK(same.status == 0);
+  // As if `cloister run` had been started without the groups this caller holds: nothing inside
+  // the sandbox could drop them (setgroups is denied there), so the entry is refused.
+  rewrite(path, record.substr(0, at) + "\ngroups = []" + record.substr(end + 1));
+  Result more = enter(s, id, {probe_bin(), "creds"}, s.options());
+  INFO(more.describe());
+  CHECK(more.status == 125);
+  CHECK(contains(more.err, "you hold group(s) " + std::to_string(getgid())));
+  CHECK(contains(more.err, "the entered process would have more than the app"));
+  CHECK(more.out.empty());  // nothing ran inside
+
+  rewrite(path, record);
+  REQUIRE(kill(app->pid(), SIGTERM) == 0);
+  CHECK(contains(app->finish(15).out, "signal=SIGTERM"));
 }

@@ -226,3 +226,38 @@ TEST_CASE("attest: changes made inside the live sandbox are drifts", "[instances
   kill(app->pid(), SIGTERM);
   app->finish(15);
 }
+
+TEST_CASE("attest and ps: a name the app chose cannot hide the report's lines",
+          "[instances][attest]") {
+  require_preconditions();
+  Session s;
+  const std::string profile = s.profile("masked", ProfileText().name("masked"));
+  // SGR 8 conceals all text after it; cursor up + erase line wipes the line above. 14 bytes:
+  // a whole process name (comm) and an argument of the app's command line.
+  const std::string name = "x\x1b[8m\x1b[1A\x1b[2K";
+  auto app =
+      s.start(profile, {"/bin/sh", "-c", "exec \"$1\" set-comm \"$0\" 60", name, probe_bin()});
+  const std::string path = s.base() + "/" + id_of("masked", app->pid()) + "/record";
+  const std::string record = read_text(path);
+  // A drift to hide: a capability the process lacks.
+  rewrite(path, replaced(record, "capabilities = '0000000000000000'",
+                         "capabilities = '0000000000200000'"));
+  const std::string shown = "x\\x1b[8m\\x1b[1A\\x1b[2K";
+  Result r = s.cloister({"attest", "masked"});
+  INFO(r.describe());
+  CHECK(r.status == 1);
+  CHECK(r.out.find('\x1b') == std::string::npos);
+  CHECK(contains(r.out, "DRIFT  pid "));
+  CHECK(contains(r.out, " (" + shown + ", 2 inside): capabilities: CapInh"));
+  CHECK(contains(r.out, "result: drift"));
+  Result js = s.cloister({"attest", "--json", "masked"});
+  CHECK(js.out.find('\x1b') == std::string::npos);
+  Result ps = s.cloister({"ps"});
+  INFO(ps.describe());
+  CHECK(ps.out.find('\x1b') == std::string::npos);
+  CHECK(contains(ps.out, "$'" + shown + "'"));
+
+  rewrite(path, record);
+  kill(app->pid(), SIGTERM);
+  app->finish(15);
+}

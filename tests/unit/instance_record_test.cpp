@@ -61,6 +61,7 @@ Record sample() {
   r.namespaces = {
       {"user", "user:[4026532177]"}, {"mnt", "mnt:[4026532178]"}, {"pid", "pid:[4026532181]"}};
   r.base_rlimits = {{7, 1024, 524288}, {4, 0, ~0ULL}};
+  r.groups = {4, 1000};
   return r;
 }
 
@@ -98,6 +99,7 @@ void same(const Record& a, const Record& b) {
     CHECK(a.base_rlimits[i].soft == b.base_rlimits[i].soft);
     CHECK(a.base_rlimits[i].hard == b.base_rlimits[i].hard);
   }
+  CHECK(a.groups == b.groups);
   REQUIRE(a.seccomp_bpf.size() == b.seccomp_bpf.size());
   for (size_t i = 0; i < a.seccomp_bpf.size(); ++i) {
     CHECK(a.seccomp_bpf[i].code == b.seccomp_bpf[i].code);
@@ -156,7 +158,10 @@ TEST_CASE("bad records are refused whole, naming the file") {
   const std::vector<Case> cases = {
       {"not TOML", "this is [ not toml", "not an instance record"},
       {"empty", "", "missing version"},
-      {"another version", replace(good, "version = 1", "version = 2"), "record version 2"},
+      {"another version", replace(good, "version = 2", "version = 1"), "record version 1"},
+      {"groups missing", replace(good, "groups = ", "groupsx = "), "missing groups"},
+      {"a group that is no gid", replace(good, "groups = [ 4, 1000 ]", "groups = [ 4, -1 ]"),
+       "groups holds a non-gid"},
       {"a field missing", replace(good, "cwd = ", "cwdx = "), "missing cwd"},
       {"a field of the wrong type", replace(good, "started = 1700000000", "started = \"soon\""),
        "started is not an integer"},
@@ -186,6 +191,9 @@ TEST_CASE("command lines are shown as a shell would need them") {
   CHECK(command_line({"sh", "-c", "sleep 3"}) == "sh -c 'sleep 3'");
   CHECK(command_line({"/usr/bin/evince", "--page=2", "a.pdf"}) == "/usr/bin/evince --page=2 a.pdf");
   CHECK(command_line({"echo", "it's", ""}) == "echo 'it'\\''s' ''");
+  // A file name with an escape sequence: $'...' reads back the same in a shell, and shows no
+  // byte a terminal acts on.
+  CHECK(command_line({"evince", "a\x1b[8m'b\\.pdf"}) == "evince $'a\\x1b[8m\\'b\\\\.pdf'");
 }
 
 TEST_CASE("/proc/PID/stat: comm with spaces and parentheses, start time") {

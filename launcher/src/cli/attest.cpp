@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/instance_args.hpp"
 #include "sys/json.hpp"
+#include "sys/printable.hpp"
 
 namespace cloister::cli {
 namespace {
@@ -54,8 +55,9 @@ int attest_command(const std::vector<std::string>& args) {
               << seen.processes.size() << " process" << (seen.processes.size() == 1 ? "" : "es")
               << "\n";
     for (const auto& cl : claims)
-      std::cout << (cl.ok ? "ok     " : "DRIFT  ") << cl.subject << ": " << cl.what << ": "
-                << cl.detail << "\n";
+      // A process names itself: its name must not be able to hide the lines after it.
+      std::cout << (cl.ok ? "ok     " : "DRIFT  ") << printable(cl.subject) << ": "
+                << printable(cl.what) << ": " << printable(cl.detail) << "\n";
     std::cout << "result: " << (drifts ? "drift" : "ok") << " (" << drifts << " of "
               << claims.size() << " claims drifted)\n";
   }

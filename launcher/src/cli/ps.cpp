@@ -6,6 +6,7 @@
 #include "cli/instance_args.hpp"
 #include "exec/instance_store.hpp"
 #include "sys/json.hpp"
+#include "sys/printable.hpp"
 
 namespace cloister::cli {
 namespace {
@@ -30,8 +31,8 @@ std::string uptime_text(std::int64_t seconds) {
 void print_table(const exec::Instances& found, std::int64_t now) {
   std::vector<std::vector<std::string>> rows = {{"ID", "APP", "PID", "UPTIME", "COMMAND"}};
   for (const auto& r : found.running)
-    rows.push_back({r.id, r.app, std::to_string(r.pid1.pid), uptime_text(now - r.started_unix),
-                    instance::command_line(r.argv)});
+    rows.push_back({printable(r.id), printable(r.app), std::to_string(r.pid1.pid),
+                    uptime_text(now - r.started_unix), instance::command_line(r.argv)});
   std::vector<size_t> width(4, 0);
   for (const auto& row : rows)
     for (size_t i = 0; i < 4; ++i) width[i] = std::max(width[i], row[i].size());

@@ -50,6 +50,23 @@ void match_base_rlimits(const std::vector<instance::RlimitValue>& limits) {
   log::debug("enter: the launcher's %zu resource limits matched", limits.size());
 }
 
+// The entered process keeps this process's gids, and none can be dropped once inside (the
+// sandbox's user namespace denies setgroups): a group the app lacks would open to the entered
+// process whatever that group may read or write among the sandbox's files and devices.
+void check_groups(const instance::Record& record) {
+  std::string extra, theirs;
+  for (const auto g : instance::own_groups())
+    if (std::find(record.groups.begin(), record.groups.end(), g) == record.groups.end())
+      extra += (extra.empty() ? "" : " ") + std::to_string(g);
+  if (extra.empty()) return;
+  for (const auto g : record.groups) theirs += (theirs.empty() ? "" : " ") + std::to_string(g);
+  throw Error("you hold group(s) " + extra + " that the app of " + record.id +
+              " does not (its gids: " + theirs +
+              "); the entered process would have more than the app, and no group can be "
+              "dropped inside the sandbox: run cloister enter from a session with the groups "
+              "its cloister run had");
+}
+
 // In the entered process: the namespaces it must now be in, seen from inside.
 void verify_namespaces(const instance::Record& record) {
   for (const auto& [name, id] : record.namespaces) {
@@ -121,6 +138,7 @@ int supervise(pid_t child, int sigfd, int report, FailureRecord& record, bool& h
 int enter(const instance::Record& record, const std::vector<std::string>& argv) {
   try {
     const plan::SandboxPlan plan = instance::confinement_plan(record);
+    check_groups(record);
     // Not dumpable from here on: once this process and its child are in the sandbox, the app
     // (same uid) must not read their memory, a copy of this one with the host's environment.
     // The entered command becomes dumpable again at exec, as the app did.

@@ -154,7 +154,7 @@ const instance::Record& select_instance(const Instances& instances, const std::s
     if (instances.no_runtime_dir) {
       msg += " (XDG_RUNTIME_DIR does not exist, so none is recorded)";
     } else if (instances.running.empty()) {
-      msg += " (none is running)";
+      msg += " (none is running)\n`cloister ps` lists your running sandboxes";
     } else {
       msg += "; running:";
       for (const auto& r : instances.running) msg += "\n  " + r.id + "  (" + r.app + ")";

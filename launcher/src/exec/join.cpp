@@ -22,6 +22,7 @@
 #include "instance/proc.hpp"
 #include "sys/error.hpp"
 #include "sys/log.hpp"
+#include "sys/printable.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::exec {
@@ -122,10 +123,11 @@ std::string join_sandbox(const instance::Record& record) {
     if (!problem.empty()) {
       // Only a child of pid 1 is worth naming; every other process of the host fails too.
       if (rank == 0)
-        last_problem = "pid " + std::to_string(pid) + " (" + after->comm + "): " + problem;
+        last_problem =
+            "pid " + std::to_string(pid) + " (" + printable(after->comm) + "): " + problem;
       continue;
     }
-    const std::string who = "pid " + std::to_string(pid) + " (" + after->comm + ")";
+    const std::string who = "pid " + std::to_string(pid) + " (" + printable(after->comm) + ")";
     if (pidfd) {
       if (::setns(pidfd.get(), flags) == 0) return who;
       if (errno == ESRCH) continue;  // it exited after the check: try the next one

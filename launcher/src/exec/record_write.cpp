@@ -28,6 +28,7 @@ std::string launch_record(const plan::SandboxPlan& plan, const std::vector<sock_
     if (id.empty()) throw SysError("reading the sandbox's " + name + " namespace", err);
     r.namespaces[name] = id;
   }
+  r.groups = instance::own_groups();
   for (int resource = 0; resource < RLIM_NLIMITS; ++resource) {
     rlimit current{};
     if (::getrlimit(static_cast<__rlimit_resource>(resource), &current) == 0)

@@ -2,8 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -105,6 +107,21 @@ std::string namespace_id(pid_t pid, const std::string& name, int& err) {
   }
   err = 0;
   return std::string(buf, static_cast<size_t>(n));
+}
+
+std::vector<std::uint32_t> own_groups() {
+  gid_t r = 0, e = 0, s = 0;
+  ::getresgid(&r, &e, &s);
+  std::vector<std::uint32_t> out = {r, e, s};
+  const int n = ::getgroups(0, nullptr);
+  if (n > 0) {
+    std::vector<gid_t> extra(static_cast<size_t>(n));
+    const int got = ::getgroups(n, extra.data());
+    for (int i = 0; i < got; ++i) out.push_back(extra[static_cast<size_t>(i)]);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::vector<pid_t> all_pids() {

@@ -42,6 +42,9 @@ std::optional<std::string> read_proc_file(pid_t pid, const std::string& name, in
 // (another user's process, or one that is not dumpable, such as the sandbox's pid 1).
 std::string namespace_id(pid_t pid, const std::string& name, int& err);
 
+// The gids this process holds: real, effective, saved and supplementary; sorted, each once.
+std::vector<std::uint32_t> own_groups();
+
 // Every numeric entry of /proc.
 std::vector<pid_t> all_pids();
 

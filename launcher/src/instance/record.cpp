@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sys/error.hpp"
+#include "sys/printable.hpp"
 
 namespace cloister::instance {
 namespace {
@@ -209,6 +210,9 @@ std::string to_text(const Record& r) {
     base.push_back(
         toml::table{{"resource", l.resource}, {"soft", as_i64(l.soft)}, {"hard", as_i64(l.hard)}});
   t.insert("base-rlimits", std::move(base));
+  toml::array groups;
+  for (auto g : r.groups) groups.push_back(static_cast<std::int64_t>(g));
+  t.insert("groups", std::move(groups));
   t.insert("seccomp-bpf", bpf_to_hex(r.seccomp_bpf));
   toml::array mounts;
   for (const auto& m : r.mounts)
@@ -275,6 +279,11 @@ Record parse_record(const std::string& text, const std::string& where) {
                                 static_cast<std::uint64_t>(r.num(l, "soft", "base-rlimits.")),
                                 static_cast<std::uint64_t>(r.num(l, "hard", "base-rlimits."))});
   }
+  for (const auto& n : r.arr(root, "groups")) {
+    auto g = n.value<std::int64_t>();
+    if (!g || *g < 0 || *g > 0xffffffffLL) throw Error(where + ": groups holds a non-gid");
+    out.groups.push_back(static_cast<std::uint32_t>(*g));
+  }
   out.seccomp_bpf = bpf_from_hex(r.str(root, "seccomp-bpf"), where);
   for (const auto& n : r.arr(root, "mounts")) {
     const toml::table& m = r.item_table(n, "mounts");
@@ -310,6 +319,14 @@ std::string command_line(const std::vector<std::string>& argv) {
                         std::string_view("-_./=:,+@%").find(c) != std::string_view::npos);
     if (plain) {
       out += a;
+      continue;
+    }
+    if (has_unprintable(a)) {
+      // $'...' reads back as the same bytes in a shell, and shows no byte a terminal acts on
+      // (a file name may hold an escape sequence).
+      out += "$'";
+      for (char c : printable(a)) out += c == '\'' ? std::string("\\'") : std::string(1, c);
+      out += '\'';
       continue;
     }
     out += '\'';

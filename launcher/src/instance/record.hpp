@@ -19,7 +19,7 @@
 
 namespace cloister::instance {
 
-constexpr int kRecordVersion = 1;
+constexpr int kRecordVersion = 2;  // 2: groups
 // A record is a few kilobytes (the seccomp program is most of it); anything much larger is not
 // one of ours.
 constexpr std::size_t kMaxRecordSize = 1 << 20;
@@ -71,11 +71,15 @@ struct Record {
   std::string cwd;
   std::vector<plan::Rlimit> rlimits;  // the plan's
   std::vector<RlimitValue> base_rlimits;
+  // The launcher's real, effective and saved gids and its supplementary groups, which the app
+  // kept: nothing in the sandbox can drop a group (setgroups is denied in its user namespace),
+  // so `enter` refuses a caller holding a group the app does not have.
+  std::vector<std::uint32_t> groups;
   std::vector<sock_filter> seccomp_bpf;
 };
 
 // The record of a launch of `plan`, with its compiled seccomp program; the process fields
-// (launcher, pid1, started_unix, namespaces, base_rlimits) are the caller's to fill.
+// (launcher, pid1, started_unix, namespaces, base_rlimits, groups) are the caller's to fill.
 Record record_from_plan(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf);
 
 // The parts of a plan the executor's confine() and exec_command() read, from a record: argv,
