@@ -68,6 +68,12 @@ _cloister_parse_options() {
     done
 }
 
+# The value an option takes, from "OPTION VALUE" lines on stdin: the usage line's list of
+# choices (`--fail-on high|medium|low`) wins over the option table's name (`SEVERITY`).
+_cloister_value_of() {
+    awk -v o="$1" '$1 == o && (v == "" || index($2, "|")) { v = $2 } END { print v }'
+}
+
 # Candidates for a value or positional placeholder.
 _cloister_values() {
     local bin=$1 kind=$2 cur=$3
@@ -169,7 +175,7 @@ _cloister() {
     # The value of an option (`--open FILE`, `--fail-on=high`).
     local value
     if [[ $cur == --*=* ]]; then
-        value=$(awk -v o="${cur%%=*}" '$1 == o { print $2; exit }' <<<"$opts")
+        value=$(_cloister_value_of "${cur%%=*}" <<<"$opts")
         if [[ -n $value && $value != - ]]; then
             local prefix=${cur%%=*}= saved_cur=$cur
             cur=${cur#*=}
@@ -179,7 +185,7 @@ _cloister() {
         fi
         return 0
     fi
-    value=$(awk -v o="$prev" '$1 == o { print $2; exit }' <<<"$opts")
+    value=$(_cloister_value_of "$prev" <<<"$opts")
     if [[ -n $value && $value != - && $prev == -* ]]; then
         _cloister_values "$bin" "$value" "$cur"
         return 0

@@ -18,6 +18,9 @@ mkdir -p "$work/config/cloister/profiles" "$work/files/sub"
 printf 'include = ["base"]\n' >"$work/config/cloister/profiles/zz-completion-test.toml"
 touch "$work/files/alpha.txt" "$work/files/beta.pdf" "$work/files/my.toml"
 export XDG_CONFIG_HOME=$work/config
+# Instance records need a runtime directory, which a CI user without a login session lacks.
+mkdir -m 700 "$work/runtime"
+export XDG_RUNTIME_DIR=$work/runtime
 cd "$work/files" || exit 1
 
 # The checks are collected first and run in one bash per mode (sourcing bash-completion takes a
