@@ -113,8 +113,9 @@ TEST_CASE("desktop install --all: every entry written for the shipped profiles v
   INFO(r.out);
   CHECK(written >= 1);
 
-  // Each written entry: desktop-file-validate finds nothing it does not find in the host entry
-  // itself (hints aside), every Exec goes through cloister, D-Bus activation is off.
+  // Each written entry: desktop-file-validate finds no error and no warning (hints aside, and
+  // whatever the packager's own entry had), every Exec goes through cloister, D-Bus activation
+  // is off.
   std::istringstream lines(r.out);
   std::string line;
   int checked = 0;
@@ -139,11 +140,8 @@ TEST_CASE("desktop install --all: every entry written for the shipped profiles v
       return out;
     };
     const std::string mine = problems(ours);
-    const std::string theirs = problems(source);
-    for (std::istringstream in(mine); std::getline(in, line);) {
-      INFO("desktop-file-validate: " << line);
-      CHECK(contains(theirs, line));
-    }
+    INFO("desktop-file-validate on the host's own entry: " << problems(source));
+    CHECK(mine == "");
     const std::string text = host_read(ours);
     CHECK(contains(text, "X-Cloister-Profile="));
     for (std::istringstream in(text); std::getline(in, line);) {
@@ -200,6 +198,8 @@ TEST_CASE("gio launch starts an installed entry sandboxed, with the file it was 
   Result inst = d.cloister({"desktop", "install", "probe-f", "probe-u"});
   INFO(inst.describe());
   REQUIRE(inst.status == 0);
+  // update-desktop-database ran: the MIME cache file managers read lists the new entry.
+  CHECK(contains(host_read(d.apps + "/mimeinfo.cache"), "text/plain=com.example.Probe"));
 
   SECTION("%F: the path, read-only, alone in its folder") {
     Result r = launch(d.apps + "/com.example.ProbeF.desktop", doc);
@@ -374,6 +374,18 @@ TEST_CASE("a command link starts the app sandboxed; links that would loop or clo
     CHECK(clash.status == 1);
     CHECK(contains(clash.err, "is not a link cloister made"));
     CHECK(host_read(mine) == "#!/bin/sh\nmine\n");
+  }
+  SECTION("no link is named after an interpreter: it would catch every use of that name") {
+    ProfileText p;
+    p.set("app", "command", "[\"/bin/sh\", \"-c\", \"exec " + probe_bin() + " files\"]")
+        .set("app", "desktop-entry", quote("com.example.Probe.desktop"));
+    d.cloister({"desktop", "remove", "probe"});
+    d.profile("scripted", p);
+    Result sh = d.cloister({"desktop", "install", "--bin", "scripted"});
+    INFO(sh.describe());
+    CHECK(sh.status == 0);
+    CHECK(contains(sh.out, "no command link: the profile's command starts with /bin/sh"));
+    CHECK_FALSE(host_exists(d.bin + "/sh"));
   }
   SECTION("remove takes the link away") {
     Result rm = d.cloister({"desktop", "remove", "probe"});

@@ -2,6 +2,7 @@
 // file field codes turned into --forward positions, D-Bus activation off, every other group,
 // key, translation and comment kept, the marker and the source's digest added; refusals; stale
 // detection; desktop file IDs; the key file format; SHA-256; D-Bus service files.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "desktop/entry.hpp"
@@ -294,4 +295,92 @@ TEST_CASE("service Exec lines split like dbus-daemon splits them") {
   CHECK(split_command(join_command(tricky), error).value() == tricky);
   std::string err2;
   CHECK_FALSE(parse_service("[D-BUS Service]\nName=x\n", err2).has_value());
+}
+
+TEST_CASE("keys a launcher would run instead of the wrapped Exec are dropped, in every group") {
+  // KDE reads Exec with the user's locale first, and splices TerminalOptions into the
+  // terminal's command line: either would start the app around cloister.
+  const std::string text =
+      "[Desktop Entry]\nType=Application\nName=A\nName[de]=A de\nExec=app %U\n"
+      "Exec[de]=app %U\nExec[sr@latin]=/usr/bin/app\nTerminal=true\n"
+      "TerminalOptions=-e /usr/bin/app\nTerminalOptions[fr]=-e app\nActions=one;\n"
+      "[Desktop Action one]\nName=One\nExec=app --one\nExec[de]=app --one\n";
+  WrappedEntry w = wrap_entry(input(text));
+  KeyFile f = parsed(w.text);
+  for (const char* key : {"Exec[de]", "Exec[sr@latin]", "TerminalOptions", "TerminalOptions[fr]"})
+    CHECK(value_of(f, "Desktop Entry", key) == "<none>");
+  CHECK(value_of(f, "Desktop Action one", "Exec[de]") == "<none>");
+  CHECK(value_of(f, "Desktop Entry", "Name[de]") == "A de");  // translations of names stay
+  CHECK(w.text.find("/usr/bin/app") == std::string::npos);
+  CHECK(std::count_if(w.notes.begin(), w.notes.end(), [](const std::string& n) {
+          return n.find("some launchers run it instead of Exec") != std::string::npos;
+        }) == 5);
+  // KConfig's "[$e]" (shell expansion) suffix is not a locale: the key is refused outright.
+  CHECK(wrap_error("[Desktop Entry]\nType=Application\nName=A\nExec=a\nExec[$e]=b\n")
+            .find("not a valid key name") != std::string::npos);
+}
+
+TEST_CASE("a profile that would read as an option of cloister run is refused") {
+  const std::string text = "[Desktop Entry]\nType=Application\nName=A\nExec=app %U\n";
+  for (const char* bad : {"--dry-run", "-v", "", "a\nb"}) {
+    INFO("profile \"" << bad << "\"");
+    CHECK_THROWS_AS(wrap_entry(input(text, bad)), EntryError);
+    Service svc{"org.example.A", {"/usr/bin/app"}, false};
+    CHECK_THROWS_AS(wrap_service(svc, "s", bad, "/usr/bin/cloister"), EntryError);
+  }
+  CHECK(wrap_error("[Desktop Entry]\nType=Application\nExec=app\n").find("no Name") !=
+        std::string::npos);
+}
+
+TEST_CASE("services belong to an entry by the program it runs, never by an interpreter's name") {
+  struct Case {
+    std::vector<std::string> argv;
+    const char* program;
+  };
+  const Case cases[] = {
+      {{"/usr/bin/file-roller", "--service"}, "file-roller"},
+      {{"gedit", "--gapplication-service"}, "gedit"},
+      {{"env", "UBUNTU_MENUPROXY=0", "audacity", "%F"}, "audacity"},
+      {{"/usr/bin/env", "-u", "X", "A=1", "/opt/app/bin/app"}, "app"},
+      {{"env", "A=1"}, ""},
+      {{"env", "-S", "app --x"}, ""},
+      {{"sh", "-c", "exec app"}, ""},
+      {{"/usr/bin/python3", "/usr/share/app/app.py"}, ""},
+      {{"flatpak", "run", "org.example.App"}, ""},
+      {{"env", "FOO=1", "python3", "x.py"}, ""},
+      {{}, ""},
+  };
+  for (const auto& c : cases) {
+    INFO(c.argv.size() << " args, first " << (c.argv.empty() ? "" : c.argv[0]));
+    CHECK(launched_program(c.argv) == c.program);
+  }
+  // The entry records each Exec without its field codes, for that matching.
+  WrappedEntry w = wrap_entry(
+      input("[Desktop Entry]\nType=Application\nName=A\nExec=env A=1 audacity %F --x\n"));
+  REQUIRE(w.commands.size() == 1);
+  CHECK(w.commands[0] == std::vector<std::string>{"env", "A=1", "audacity", "--x"});
+}
+
+TEST_CASE("what desktop-file-validate faults in the packager's entry is put right, losslessly") {
+  const std::string text =
+      "[Desktop Entry]\nType=Application\nName=NetSurf\nGenericName=Image viewer\n"
+      "GenericName[de_DE]=Bildbetrachter\nComment=Image viewer\nComment[de_DE]=Bildbetrachter\n"
+      "Comment[fr]=Visionneuse rapide\nIcon=netsurf.png\nSingleMainWindow=true\nExec=app %i %F\n"
+      "Actions=one;\n[Desktop Action one]\nName=One\nIcon=/usr/share/pixmaps/one.png\n"
+      "Exec=app --one\n";
+  WrappedEntry w = wrap_entry(input(text));
+  KeyFile f = parsed(w.text);
+  CHECK(value_of(f, "Desktop Entry", "Icon") == "netsurf");
+  CHECK(value_of(f, "Desktop Action one", "Icon") == "/usr/share/pixmaps/one.png");  // a file
+  CHECK(value_of(f, "Desktop Entry", "Comment") == "<none>");
+  CHECK(value_of(f, "Desktop Entry", "Comment[de_DE]") == "<none>");
+  CHECK(value_of(f, "Desktop Entry", "Comment[fr]") == "Visionneuse rapide");
+  CHECK(value_of(f, "Desktop Entry", "GenericName[de_DE]") == "Bildbetrachter");
+  CHECK(value_of(f, "Desktop Entry", "SingleMainWindow") == "<none>");
+  CHECK(value_of(f, "Desktop Entry", "X-GNOME-SingleWindow") == "true");
+  // %i is filled in with the icon name as launchers will look it up.
+  CHECK(value_of(f, "Desktop Entry", "Exec") ==
+        "/usr/bin/cloister run --forward=3 gedit -- app --icon netsurf %F");
+  // gedit's entry has none of these: nothing but Exec, actions and D-Bus activation changes.
+  CHECK(wrap_entry(input(kGedit)).notes.size() == 2);
 }

@@ -54,15 +54,17 @@ bool name_allowed(const profile::Profile& prof, const std::string& entry_id,
 void add_services(const profile::Profile& prof, const std::string& entry_id,
                   const desktop::WrappedEntry& wrapped, const Context& ctx, ProfileChanges& out) {
   std::vector<std::string> programs;
-  for (const auto& p : wrapped.programs) programs.push_back(basename(p));
+  for (const auto& argv : wrapped.commands)
+    if (std::string p = desktop::launched_program(argv); !p.empty()) programs.push_back(p);
   bool any = false;
   for (const auto& file : ctx.services) {
     std::string error;
     auto svc = desktop::parse_service(file.text, error);
     if (!svc) continue;
     const bool by_name = svc->name == stem(entry_id);
-    const bool by_program =
-        std::find(programs.begin(), programs.end(), basename(svc->exec.front())) != programs.end();
+    const std::string svc_program = desktop::launched_program(svc->exec);
+    const bool by_program = !svc_program.empty() && std::find(programs.begin(), programs.end(),
+                                                              svc_program) != programs.end();
     if (!by_name && !by_program) continue;
     any = true;
     const std::string name = basename(file.path);
@@ -105,7 +107,11 @@ void add_services(const profile::Profile& prof, const std::string& entry_id,
 void add_link(const profile::Profile& prof, const Context& ctx, ProfileChanges& out) {
   const std::string name = link_name(prof);
   if (name.empty()) {
-    out.notes.push_back("no command link: the profile has no [app] command");
+    out.notes.push_back(prof.command.value.empty()
+                            ? "no command link: the profile has no [app] command"
+                            : "no command link: the profile's command starts with " +
+                                  prof.command.value.front() +
+                                  ", an interpreter or launcher whose name a link would take over");
     return;
   }
   const auto& d = ctx.dirs;
@@ -175,7 +181,10 @@ void add_link(const profile::Profile& prof, const Context& ctx, ProfileChanges& 
 
 std::string link_name(const profile::Profile& prof) {
   if (prof.command.value.empty()) return "";
-  return basename(prof.command.value.front());
+  // A link named after an interpreter or `env` (a profile whose command is `sh -c ...` or
+  // `env VAR=x app`) would catch every use of that name, not just this app's.
+  const std::string program = desktop::launched_program(prof.command.value);
+  return program == basename(prof.command.value.front()) ? program : "";
 }
 
 ProfileChanges plan_install(const std::string& name, const Context& ctx, bool bin) {

@@ -5,6 +5,7 @@
 #include "desktop/exec_line.hpp"
 #include "desktop/keyfile.hpp"
 #include "desktop/sha256.hpp"
+#include "desktop/tidy.hpp"
 
 namespace cloister::desktop {
 namespace {
@@ -24,7 +25,7 @@ struct Context {
 
 // One Exec value (raw, escaped) -> the wrapped value. `where` names the group for messages.
 std::string wrap_exec(const std::string& raw, const Context& ctx, const std::string& where,
-                      std::vector<std::string>& programs) {
+                      WrappedEntry& wrapped) {
   auto fail = [&](const std::string& why) -> std::string {
     throw EntryError(ctx.in.source_path + ": [" + where + "] Exec: " + why);
   };
@@ -50,7 +51,11 @@ std::string wrap_exec(const std::string& raw, const Context& ctx, const std::str
       app.push_back(a);
     }
   }
-  programs.push_back(app.front().text);
+  wrapped.programs.push_back(app.front().text);
+  std::vector<std::string> literal;
+  for (const auto& a : app)
+    if (a.field == 0) literal.push_back(a.text);
+  wrapped.commands.push_back(std::move(literal));
   std::vector<ExecArg> out = {{ctx.in.cloister, 0}, {"run", 0}};
   for (std::size_t i = 0; i < app.size(); ++i) {
     if (app[i].field == 0 || std::string("fFuU").find(app[i].field) == std::string::npos) continue;
@@ -63,7 +68,37 @@ std::string wrap_exec(const std::string& raw, const Context& ctx, const std::str
   return escape_value(format_exec(out));
 }
 
+// Keys some launchers read in place of Exec, which would start the app around cloister: KDE's
+// KConfig reads a key with the user's locale first, so "Exec[de]=evince %U" would be what a
+// German Plasma session runs; KDE's "TerminalOptions" are spliced into the terminal's command
+// line, where "-e evince" would run the app before cloister's own -e. Neither means anything
+// to the specification (Exec is not a localestring), so they go, in every group.
+void drop_launch_overrides(KeyFile& file, std::vector<std::string>& notes) {
+  for (auto& g : file.groups) {
+    std::vector<std::string> dropped;
+    for (const auto& l : g.lines) {
+      if (l.kind != KeyLine::Kind::Entry) continue;
+      const std::string base = l.key.substr(0, l.key.find('['));
+      const bool localized = base.size() != l.key.size();
+      if ((base == "Exec" && localized) || base == "TerminalOptions") dropped.push_back(l.key);
+    }
+    for (const auto& key : dropped) {
+      g.remove(key);
+      notes.push_back("dropped " + key + " from [" + g.name +
+                      "]: some launchers run it instead of Exec");
+    }
+  }
+}
+
 }  // namespace
+
+void check_profile_ref(const std::string& profile, const std::string& where) {
+  bool control = false;
+  for (char c : profile) control = control || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  if (profile.empty() || profile[0] == '-' || control)
+    throw EntryError(where + ": the profile \"" + profile +
+                     "\" is empty, starts with '-' or holds a control character; rename it");
+}
 
 bool valid_entry_id(const std::string& id) {
   const std::string suffix = ".desktop";
@@ -116,10 +151,15 @@ WrappedEntry wrap_entry(const WrapInput& in) {
     throw EntryError(in.source_path + ": no Exec key (it can start only by D-Bus activation)");
   if (main.get(kMarkerKey) != nullptr)
     throw EntryError(in.source_path + ": it is itself an entry cloister wrote");
+  if (get(main, "Name").empty())
+    throw EntryError(in.source_path + ": no Name (the specification requires one)");
+  check_profile_ref(in.profile, in.source_path);
 
   WrappedEntry out;
+  drop_launch_overrides(*file, out.notes);
+  tidy_entry(*file, out.notes);
   Context ctx{in, get(main, "Icon")};
-  main.set("Exec", wrap_exec(*main.get("Exec"), ctx, kMain, out.programs));
+  main.set("Exec", wrap_exec(*main.get("Exec"), ctx, kMain, out));
 
   // Actions: each listed one is wrapped; one without Exec (allowed only with D-Bus activation,
   // which is turned off) is dropped, as are action groups the list does not name.
@@ -137,7 +177,7 @@ WrappedEntry wrap_entry(const WrapInput& in) {
         file->remove_group(g->name);
         continue;
       }
-      g->set("Exec", wrap_exec(*g->get("Exec"), ctx, g->name, out.programs));
+      g->set("Exec", wrap_exec(*g->get("Exec"), ctx, g->name, out));
       kept.push_back(id);
     }
   }
@@ -159,7 +199,7 @@ WrappedEntry wrap_entry(const WrapInput& in) {
     const std::string* exec = g.get("Exec");
     if (exec == nullptr) continue;
     try {
-      g.set("Exec", wrap_exec(*exec, ctx, g.name, out.programs));
+      g.set("Exec", wrap_exec(*exec, ctx, g.name, out));
     } catch (const EntryError& e) {
       bad_groups.push_back(g.name);
       out.notes.push_back(std::string("dropped the group [") + g.name + "]: " + e.what());

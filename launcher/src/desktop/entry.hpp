@@ -43,8 +43,15 @@ struct WrappedEntry {
   std::string text;
   std::vector<std::string> notes;     // what was changed beyond Exec ("dropped the action ...")
   std::vector<std::string> programs;  // argv[0] of every original Exec (main group first)
-  bool dbus_activatable = false;      // the source asked for D-Bus activation
+  std::vector<std::vector<std::string>> commands;  // each original Exec, field codes left out
+  bool dbus_activatable = false;                   // the source asked for D-Bus activation
 };
+
+// What `cloister run` is given as PROFILE in everything cloister writes comes before "--", so
+// it must not read as an option, and it must survive the quoting of Exec and of service files:
+// throws EntryError (naming `where`) when it is empty, starts with '-' or holds a control
+// character.
+void check_profile_ref(const std::string& profile, const std::string& where);
 
 // Throws EntryError naming the file, the line where it helps, and the reason.
 WrappedEntry wrap_entry(const WrapInput& in);

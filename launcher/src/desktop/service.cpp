@@ -77,6 +77,41 @@ std::string join_command(const std::vector<std::string>& args) {
   return out;
 }
 
+namespace {
+
+std::string base_name(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+std::string launched_program(const std::vector<std::string>& argv) {
+  static const char* const kRunners[] = {
+      "sh",     "bash",     "dash",   "zsh",  "python", "python3",     "perl",
+      "ruby",   "java",     "mono",   "node", "gjs",    "wine",        "flatpak",
+      "snap",   "xdg-open", "gio",    "exec", "nohup",  "nice",        "ionice",
+      "setsid", "sudo",     "pkexec", "gksu", "kdesu",  "dbus-launch", "cloister"};
+  std::size_t i = 0;
+  if (!argv.empty() && base_name(argv[0]) == "env") {
+    for (i = 1; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      if (a == "-u" || a == "-C") {
+        ++i;  // its value follows
+      } else if (a.rfind("-S", 0) == 0 || a.rfind("--split-string", 0) == 0) {
+        return "";  // a command line in one string: not worth guessing at
+      } else if (a.empty() || (a[0] != '-' && a.find('=') == std::string::npos)) {
+        break;
+      }
+    }
+  }
+  if (i >= argv.size()) return "";
+  const std::string name = base_name(argv[i]);
+  for (const char* r : kRunners)
+    if (name == r) return "";
+  return name;
+}
+
 std::optional<Service> parse_service(const std::string& text, std::string& error) {
   auto file = parse_keyfile(text, error);
   if (!file) return std::nullopt;
@@ -102,6 +137,7 @@ std::optional<Service> parse_service(const std::string& text, std::string& error
 
 std::string wrap_service(const Service& svc, const std::string& source_path,
                          const std::string& profile, const std::string& cloister) {
+  check_profile_ref(profile, source_path);
   const std::string& program = svc.exec.front();
   if (program.size() >= 8 && program.compare(program.size() - 8, 8, "cloister") == 0)
     throw EntryError(source_path + ": it already starts through cloister");

@@ -25,6 +25,12 @@ std::optional<std::vector<std::string>> split_command(const std::string& line, s
 // The reverse: arguments quoted so split_command gives them back.
 std::string join_command(const std::vector<std::string>& args);
 
+// The program a command line runs, for telling which services belong to an entry: `env` with
+// its options and assignments is looked through. "" for an interpreter or a launcher of other
+// programs (sh, python3, flatpak, ...): its name says nothing about which app it starts, and
+// matching on it would wrap other apps' services into this profile.
+std::string launched_program(const std::vector<std::string>& argv);
+
 // The service file that starts `svc` through `cloister run PROFILE -- <its Exec>`. Throws
 // EntryError for a service whose Exec is already cloister's.
 std::string wrap_service(const Service& svc, const std::string& source_path,
