@@ -3,7 +3,9 @@
 // sandboxed, the content readable, the folder's other files absent, read-only honoured. A symlink
 // or file swapped between the launcher's check and the bind (by an LD_PRELOADed shim, at the
 // clone) does not redirect the grant.
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -321,4 +323,51 @@ TEST_CASE("a symlink or file swapped between the check and the bind does not red
     CHECK(contains(r.err, "symlink"));
     CHECK_FALSE(contains(r.out, "SECRET"));
   }
+}
+
+TEST_CASE("a directory argument holding a live socket or a FIFO is refused", "[files][sockets]") {
+  // A socket connects through a read-only bind as well: a folder holding tmux's socket (or the
+  // session's, or an agent's) would hand the app a line to a program outside the sandbox.
+  require_preconditions();
+  TempDir dir;
+  const std::string folder = dir.mkdir("tmux-1000");
+  const std::string sock_path = folder + "/default";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(sock_path.size() < sizeof addr.sun_path);
+  sock_path.copy(addr.sun_path, sock_path.size());
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  const std::string profile = dir.write("sock.toml", ProfileText().name("sock").str());
+  auto connect_inside = [&](const std::string& open) {
+    return run({cloister_bin(), "run", "--open", open, profile, "--", "sh", "-c",
+                probe_bin() + " unix-connect \"$0\"/default"});
+  };
+
+  Result r = connect_inside(folder);
+  INFO(r.describe());
+  CHECK(r.status == 125);
+  CHECK(contains(r.err, "holds " + sock_path + ", a socket or FIFO"));
+  CHECK_FALSE(contains(r.out, "connect=ok"));  // the app never ran
+  // Deeper down, and a FIFO, are found too; the same folder without them is bound.
+  const std::string outer = dir.mkdir("outer/inner");
+  REQUIRE(::mkfifo((outer + "/control").c_str(), 0600) == 0);
+  Result fifo = run(with_open(profile, {dir.path() + "/outer"}));
+  INFO(fifo.describe());
+  CHECK(fifo.status == 125);
+  CHECK(contains(fifo.err, outer + "/control, a socket or FIFO"));
+  ::close(listener);
+  ::unlink(sock_path.c_str());
+  ::unlink((outer + "/control").c_str());
+  Result clean = run(with_open(profile, {folder}));
+  INFO(clean.describe());
+  CHECK(clean.status == 0);
+  CHECK(value(parse_kv(clean.out), "type.0") == "dir");
+  // The places where running programs keep their sockets are refused whole.
+  Result run_dir = run(with_open(profile, {"/run"}));
+  INFO(run_dir.describe());
+  CHECK(run_dir.status == 125);
+  CHECK(contains(run_dir.err, "holds /run"));
 }

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "plan/plan.hpp"
+#include "plan/risk.hpp"
 #include "plan_fixtures.hpp"
 
 using namespace cloister;
@@ -49,6 +50,9 @@ const ClassifyCase kClassify[] = {
     {"file:///home/user/a%2", false, ArgForm::NotAFile, "", "", true},
     {"file:///home/user/a%00b", false, ArgForm::NotAFile, "", "", true},
     {"file:///home/user/%2e%2e/x", false, ArgForm::NotAFile, "", "", true},
+    // An encoded '/': GLib refuses the URI, others decode it; refused rather than guessed.
+    {"file:///home/user/Documents%2Fa.pdf", false, ArgForm::NotAFile, "", "", true},
+    {"file:///home/user/a%2f..%2f..%2fetc/passwd", false, ArgForm::NotAFile, "", "", true},
     {"file:relative", false, ArgForm::OtherUri, "", "file:relative", false},
     {"https://example.com/a.pdf", false, ArgForm::OtherUri, "", "https://example.com/a.pdf", false},
     {"mailto:a@b.c", false, ArgForm::OtherUri, "", "mailto:a@b.c", false},
@@ -252,6 +256,7 @@ TEST_CASE("file arguments that reach cloister's own files or odd things are refu
       {"/home/user/.local/share/cloister/home", FileType::Directory, "",
        "other apps' persistent homes"},
       {"/run/user/1000/cloister/app-1/bus", FileType::Regular, "", "running sandboxes"},
+      {"/home/user/.local/state/cloister/protected/app", FileType::Regular, "", "must not move"},
       {"/home/user/.local/share/applications/app.desktop", FileType::Regular, "", "menu entries"},
       {"/home/user/.local/share/dbus-1/services/a.service", FileType::Regular, "", "D-Bus"},
       {"/home/user/.local/bin/app", FileType::Regular, "", "command links"},
@@ -262,7 +267,12 @@ TEST_CASE("file arguments that reach cloister's own files or odd things are refu
       {"/home/user/fifo", FileType::Other, "", "special file"},
       {"/home/user/.ssh/id_ed25519", FileType::Regular, "", "hides"},
       {"/home/user/key", FileType::Regular, "/home/user/.ssh/id_ed25519", "hides"},
-      {"/proc/self/mem", FileType::Regular, "", "which cloister builds itself"},
+      {"/proc/self/mem", FileType::Regular, "", "which the sandbox has its own view of"},
+      // A symlink planted where the user will open it, into the host's kernel files.
+      {"/home/user/report.pdf", FileType::Regular, "/proc/4242/environ", "inside /proc"},
+      {"/home/user/photos", FileType::Directory, "/proc", "inside /proc"},
+      {"/home/user/notes.txt", FileType::Regular, "/dev/shm/.org.chromium.x", "inside /dev"},
+      {"/home/user/cg", FileType::Directory, "/sys/fs/cgroup/user.slice", "inside /sys"},
       {"/bin/ls", FileType::Regular, "/usr/bin/ls", "symbolic link /bin"},
       {"/etc/passwd", FileType::Regular, "/home/user/evil", "is already used"},
   };
@@ -396,4 +406,105 @@ TEST_CASE("every refused argument is named at once") {
     CHECK(what.find("argument 1") != std::string::npos);
     CHECK(what.find("argument 2") != std::string::npos);
   }
+}
+
+TEST_CASE("a directory argument that would carry live sockets into the sandbox is refused") {
+  // A socket connects on a read-only mount too: a directory holding the session's sockets, or
+  // tmux's, would hand the app a line to a program outside (a shell, the X server, an agent).
+  struct Case {
+    const char* path;
+    const char* resolved;
+    const char* special;    // a socket or FIFO the host found inside
+    const char* unchecked;  // why the host could not look through it all
+    const char* why;        // "" = allowed
+  };
+  const Case cases[] = {
+      {"/run", "", "", "", "holds /run"},
+      {"/var/run", "/run", "", "", "holds /run"},
+      {"/run/user/1000/pulse", "", "", "", "is inside /run"},
+      {"/run/dbus", "", "", "", "is inside /run"},
+      {"/data/tmux-1000", "", "/data/tmux-1000/default", "", "a socket or FIFO"},
+      {"/data/big", "", "", "it holds more than 200000 entries", "cannot be checked"},
+      {"/run/user/1000/gvfs/smb-share:server=nas,share=music", "", "", "", ""},
+      {"/run/user/1000/doc/4f2a1c/album", "", "", "", ""},
+      {"/run/media/user/USB/photos", "", "", "", ""},
+      {"/data/album", "", "", "", ""},
+  };
+  auto host = test::fake_host();
+  for (const auto& c : cases) {
+    INFO(c.path << " -> " << c.resolved);
+    host::OpenedFile f = opened(1, c.path, FileType::Directory, true, c.resolved);
+    f.special_inside = c.special;
+    f.unchecked = c.unchecked;
+    std::string why = refusal_of(app_profile(), f, host);
+    if (*c.why == '\0') {
+      CHECK(why.empty());
+    } else {
+      CHECK(why.find("refusing") != std::string::npos);
+      CHECK(why.find(c.why) != std::string::npos);
+    }
+  }
+  // A socket file named alone was refused before; a regular file in those places is fine.
+  CHECK(refusal_of(app_profile(), opened(1, "/run/user/1000/gvfs/x/a.pdf", FileType::Regular))
+            .empty());
+}
+
+TEST_CASE("a read-write directory argument reaching a protected path is bound read-only") {
+  // Self-escape rule: ~/bin, ~/.config/autostart, ~/.vim... run code outside the sandbox. A
+  // file the user names is theirs to edit; a whole such directory is more than that.
+  auto pr = app_profile();
+  pr.file_arguments = {profile::FileAccess::ReadWrite, at(9)};
+  for (const char* dir : {"/home/user/bin", "/home/user/.config/autostart", "/home/user/.vim/pack",
+                          "/home/user/.config/systemd/user"}) {
+    INFO(dir);
+    auto p = plan_with(pr, {opened(1, dir, FileType::Directory)});
+    const auto* op = op_at(p, dir);
+    REQUIRE(op != nullptr);
+    CHECK(op->read_only);
+    REQUIRE(p.file_args.size() == 1);
+    CHECK(p.file_args[0].find("read-only (it is or holds ~/") != std::string::npos);
+    CHECK(p.file_args[0].find("self-escape rule") != std::string::npos);
+  }
+  // Elsewhere, and a single named file: read-write as the profile says.
+  auto p = plan_with(pr, {opened(1, "/home/user/Music", FileType::Directory),
+                          opened(2, "/home/user/.bashrc", FileType::Regular)});
+  CHECK_FALSE(op_at(p, "/home/user/Music")->read_only);
+  CHECK_FALSE(op_at(p, "/home/user/.bashrc")->read_only);
+  // A read-only grant of a protected directory is not made read-write by opening it.
+  pr.read_only.push_back({"/home/user/bin", false, at(6)});
+  auto host = test::fake_host();
+  host.paths["/home/user/bin"] = {FileType::Directory, "/home/user/bin", FileType::Directory};
+  p = plan_with(pr, {opened(1, "/home/user/bin", FileType::Directory)}, host);
+  CHECK(op_at(p, "/home/user/bin")->read_only);
+}
+
+TEST_CASE("data directories in the home that menus and the bus read are cloister's to guard") {
+  // flatpak puts ~/.local/share/flatpak/exports/share in XDG_DATA_DIRS: an entry or a service
+  // file written there starts something outside any sandbox.
+  auto host = test::fake_host();
+  const std::string exports = "/home/user/.local/share/flatpak/exports/share";
+  host.env["XDG_DATA_DIRS"] = exports + ":/usr/local/share/:/usr/share";
+  CHECK(plan::home_data_dirs(host) == std::vector<std::string>{exports});
+  for (const std::string& bad : {exports + "/applications/org.example.App.desktop",
+                                 exports + "/dbus-1/services/a.service"}) {
+    INFO(bad);
+    std::string why = refusal_of(app_profile(), opened(1, bad, FileType::Regular), host);
+    CHECK(why.find("which decide how apps start") != std::string::npos);
+  }
+  CHECK(refusal_of(app_profile(), opened(1, "/usr/share/applications/a.desktop", FileType::Regular),
+                   host)
+            .empty());
+  // ... and a read-write grant reaching them is a self-escape.
+  auto pr = app_profile();
+  const std::string flatpak_exports = "/home/user/.local/share/flatpak/exports";
+  pr.read_write.push_back({flatpak_exports, false, at(7)});
+  host.paths[flatpak_exports] = {FileType::Directory, flatpak_exports, FileType::Directory};
+  plan::RunOptions opts;
+  opts.command = {"app"};
+  opts.report_only = true;
+  auto p = plan::build_plan(pr, host, opts);
+  REQUIRE(p.escapes.size() == 1);
+  CHECK(p.escapes[0].covered ==
+        std::vector<std::string>{"~/.local/share/flatpak/exports/share/applications",
+                                 "~/.local/share/flatpak/exports/share/dbus-1"});
 }

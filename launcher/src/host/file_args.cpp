@@ -86,6 +86,16 @@ FileArg file_uri(const std::string& arg, std::size_t scheme_len) {
   // A fragment or query ("page.html#part") is not part of the file's name (a '#' in a name is
   // written %23): the file is what comes before it, and the app still gets the whole URI.
   encoded_path = encoded_path.substr(0, encoded_path.find_first_of("?#"));
+  // GLib refuses an encoded '/' in a file: URI and other readers decode it: the app and the
+  // bind could then name different files, so there is no way to read it that is safe.
+  for (std::size_t i = 0; i + 2 < encoded_path.size(); ++i) {
+    if (encoded_path[i] == '%' && encoded_path[i + 1] == '2' &&
+        (encoded_path[i + 2] == 'F' || encoded_path[i + 2] == 'f')) {
+      a.form = ArgForm::NotAFile;
+      a.problem = "is a file: URI with an encoded '/' (%2F), which apps read differently";
+      return a;
+    }
+  }
   std::string path;
   if (!percent_decode(encoded_path, path)) {
     a.form = ArgForm::NotAFile;

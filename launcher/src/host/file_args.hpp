@@ -51,7 +51,15 @@ struct OpenedFile {
   std::string resolved;    // the canonical path that descriptor names
   FileType type = FileType::Missing;  // of the resolved file
   bool writable = false;              // the caller may write it (for a directory: create in it)
+  // A directory: the first socket or FIFO found inside it ("" = none), or why its contents
+  // could not all be checked. A bound directory carries them into the sandbox, and a socket
+  // there connects to whatever listens on it outside.
+  std::string special_inside;
+  std::string unchecked;
 };
+
+// The most entries (at any depth) a directory argument's contents are checked for sockets.
+constexpr std::size_t kMaxScannedEntries = 200000;
 
 struct OpenedFiles {
   std::vector<OpenedFile> files;  // in argv order

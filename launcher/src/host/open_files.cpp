@@ -1,5 +1,6 @@
 // Opening the app's file arguments on the host, once each. Only queries: O_PATH opens, fstat,
 // readlink and access checks; nothing here changes the host.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +25,72 @@ FileType type_of(mode_t mode) {
 }
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+constexpr int kMaxDepth = 64;
+
+// Looks through a directory argument for sockets and FIFOs, never following a symlink (inside
+// the sandbox a link resolves there, not here). Submounts are walked too: the bind takes them.
+void scan_directory(int dir_fd, OpenedFile& f) {
+  struct Level {
+    DIR* dir;
+    std::string path;
+  };
+  std::vector<Level> stack;
+  auto push = [&](int parent, const char* name, const std::string& path) {
+    int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      // What the user cannot enter, the app cannot either; what they can enter but not list
+      // might hold anything.
+      if (::faccessat(parent, name, X_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        f.unchecked = path + " cannot be listed (" + std::strerror(errno) + ")";
+      return;
+    }
+    DIR* d = ::fdopendir(fd);
+    if (d == nullptr) {
+      ::close(fd);
+      f.unchecked = path + " cannot be listed";
+      return;
+    }
+    stack.push_back({d, path});
+  };
+  push(dir_fd, ".", f.resolved);
+  std::size_t seen = 0;
+  while (!stack.empty() && f.special_inside.empty() && f.unchecked.empty()) {
+    Level& top = stack.back();
+    dirent* e = ::readdir(top.dir);
+    if (e == nullptr) {
+      ::closedir(top.dir);
+      stack.pop_back();
+      continue;
+    }
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (++seen > kMaxScannedEntries) {
+      f.unchecked = "it holds more than " + std::to_string(kMaxScannedEntries) + " entries";
+      break;
+    }
+    const std::string path = top.path + "/" + name;
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(::dirfd(top.dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(st.st_mode)    ? DT_DIR
+             : S_ISSOCK(st.st_mode) ? DT_SOCK
+             : S_ISFIFO(st.st_mode) ? DT_FIFO
+                                    : DT_REG;
+    }
+    if (type == DT_SOCK || type == DT_FIFO) {
+      f.special_inside = path;
+    } else if (type == DT_DIR) {
+      if (stack.size() >= kMaxDepth) {
+        f.unchecked = path + " is nested deeper than " + std::to_string(kMaxDepth) + " levels";
+      } else {
+        push(::dirfd(top.dir), name.c_str(), path);
+      }
+    }
+  }
+  for (auto& level : stack) ::closedir(level.dir);
+}
 
 // Opens the file the argument names. The open follows symlinks: a link the user gave is
 // resolved here, once; everything later works from the descriptor.
@@ -50,6 +117,7 @@ void open_one(OpenedFile& f, std::vector<UniqueFd>& fds) {
   f.writable = ::faccessat(AT_FDCWD, fd_path(fd.get()).c_str(), W_OK, 0) == 0;
   f.fd = fd.get();
   f.opened = true;
+  if (f.type == FileType::Directory) scan_directory(fd.get(), f);
   fds.push_back(std::move(fd));
 }
 

@@ -143,6 +143,25 @@ std::string tilde(const std::string& path, const std::string& home) {
   return path;
 }
 
+std::vector<std::string> home_data_dirs(const host::HostFacts& host) {
+  std::vector<std::string> out;
+  auto it = host.env.find("XDG_DATA_DIRS");
+  if (it == host.env.end() || host.home.empty() || host.home == "/") return out;
+  std::size_t pos = 0;
+  const std::string& list = it->second;
+  while (pos <= list.size()) {
+    std::size_t end = list.find(':', pos);
+    if (end == std::string::npos) end = list.size();
+    std::string dir = list.substr(pos, end - pos);
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (!dir.empty() && dir[0] == '/' && dir != host.home && under(dir, host.home) &&
+        std::find(out.begin(), out.end(), dir) == out.end())
+      out.push_back(dir);
+    pos = end + 1;
+  }
+  return out;
+}
+
 std::vector<std::string> protected_paths(const profile::Profile& profile,
                                          const host::HostFacts& host) {
   const std::string config = var_or(host, "XDG_CONFIG_HOME", host.home + "/.config");
@@ -152,6 +171,10 @@ std::vector<std::string> protected_paths(const profile::Profile& profile,
   for (const char* p : kHomeProtected) out.push_back(host.home + "/" + p);
   for (const char* p : kConfigProtected) out.push_back(config + "/" + p);
   for (const char* p : kDataProtected) out.push_back(data + "/" + p);
+  for (const auto& dir : home_data_dirs(host)) {
+    out.push_back(dir + "/applications");
+    out.push_back(dir + "/dbus-1");
+  }
   // Units written here are loaded by the user's systemd like those in ~/.config/systemd.
   if (!runtime.empty()) out.push_back(runtime + "/systemd");
   for (const auto& f : profile.files)

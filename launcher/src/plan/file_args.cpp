@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "plan/mount_builder.hpp"
+#include "plan/risk.hpp"
 
 namespace cloister::plan {
 namespace {
@@ -49,13 +50,44 @@ std::vector<std::pair<std::string, std::string>> forbidden_dirs(const host::Host
       {"/etc/cloister", "cloister's own configuration"},
       {data + "/cloister", "cloister's data, with other apps' persistent homes"},
       {runtime + "/cloister", "cloister's running sandboxes"},
+      {var(host, "XDG_STATE_HOME") + "/cloister",
+       "cloister's records of the paths each app must not move"},
       {data + "/applications", "menu entries, which decide how apps start"},
       {data + "/dbus-1", "D-Bus service files, which decide how apps start"},
       {host.home + "/.local/bin", "command links, which decide how apps start"},
   };
+  for (const auto& dir : home_data_dirs(host)) {
+    out.push_back({dir + "/applications", "menu entries, which decide how apps start"});
+    out.push_back({dir + "/dbus-1", "D-Bus service files, which decide how apps start"});
+  }
   out.erase(std::remove_if(out.begin(), out.end(),
                            [](const auto& d) { return d.first.empty() || d.first[0] != '/'; }),
             out.end());
+  return out;
+}
+
+// Where running programs keep their sockets: a directory argument there, or holding one of
+// them, would carry live sockets into the sandbox (a socket connects on a read-only mount too),
+// and new ones appear there at any time. The FUSE views of remote and portal files in the
+// runtime directory, and removable media under /run/media, hold only files.
+struct SocketArea {
+  std::string path;
+  std::string why;
+  std::vector<std::string> except;
+};
+
+std::vector<SocketArea> socket_areas(const host::HostFacts& host) {
+  const std::string runtime = var(host, "XDG_RUNTIME_DIR");
+  std::vector<SocketArea> out = {
+      {"/run", "where system services and your session keep their sockets", {"/run/media"}}};
+  if (!runtime.empty() && runtime[0] == '/') {
+    out[0].except.push_back(runtime + "/gvfs");
+    out[0].except.push_back(runtime + "/doc");
+    if (!is_under(runtime, "/run"))
+      out.push_back({runtime,
+                     "where your session keeps its sockets (the bus, audio, Wayland, agents)",
+                     {runtime + "/gvfs", runtime + "/doc"}});
+  }
   return out;
 }
 
@@ -87,6 +119,25 @@ std::string MountBuilder::refusal(const OpenedFile& f) const {
     return "the directory " + r +
            " is your home or holds it; grant it in the profile if the app is meant to see it "
            "all";
+  if (dir) {
+    for (const auto& area : socket_areas(host_)) {
+      if (is_under(area.path, r))
+        return "the directory " + r + " holds " + area.path + ", " + area.why +
+               "; open the files you mean instead";
+      const bool excepted = std::any_of(area.except.begin(), area.except.end(),
+                                        [&](const std::string& e) { return is_under(r, e); });
+      if (is_under(r, area.path) && !excepted)
+        return "the directory " + r + " is inside " + area.path + ", " + area.why +
+               "; open the files you mean instead";
+    }
+    if (!f.special_inside.empty())
+      return "the directory " + r + " holds " + f.special_inside +
+             ", a socket or FIFO: a line to the program on its other end, outside the "
+             "sandbox; open the files you mean instead";
+    if (!f.unchecked.empty())
+      return "the directory " + r + " cannot be checked for sockets (" + f.unchecked +
+             "); open the files you mean instead, or grant the directory in the profile";
+  }
   for (const auto& hidden : profile_.hide) {
     const std::string& canonical = host_.path(hidden.path).canonical;
     for (const std::string& h : {hidden.path, canonical}) {
@@ -96,9 +147,25 @@ std::string MountBuilder::refusal(const OpenedFile& f) const {
                hidden.origin.to_string() + ")";
     }
   }
-  for (const char* dir_name : {"/proc", "/dev"})
-    if (is_under(f.parsed.path, dir_name))
-      return f.parsed.path + " is inside " + dir_name + ", which cloister builds itself";
+  // The resolved path too: a symlink planted where the user will open it (~/report.pdf ->
+  // /proc/self/...) must not bind the host's kernel files (process details, /dev/shm objects,
+  // writable cgroup knobs) into the sandbox.
+  for (const char* dir_name : {"/proc", "/dev", "/sys"})
+    for (const std::string& p : {f.parsed.path, r})
+      if (is_under(p, dir_name))
+        return p + " is inside " + dir_name + ", which the sandbox has its own view of (or none)";
+  return "";
+}
+
+// A protected path (plan/escape.cpp) that the host directory `dir` is, holds or lies inside,
+// written as "~/..."; "" if none. A read-write directory argument reaching one would let the
+// app plant code that runs outside the sandbox (a named file is the user's own choice).
+std::string MountBuilder::protected_inside(const std::string& dir) const {
+  for (const auto& path : plan::protected_paths(profile_, host_)) {
+    const std::string canonical = canonical_guess(host_, path);
+    for (const std::string& p : {path, canonical})
+      if (is_under(dir, p) || is_under(p, dir)) return tilde(path, host_.home);
+  }
   return "";
 }
 
@@ -175,10 +242,16 @@ void MountBuilder::add_file_arg(const OpenedFile& f, const std::string& label) {
                           ")");
     return;
   }
-  const bool read_only = setting.value == FileAccess::ReadOnly || !f.writable;
-  const std::string access = read_only ? "read-only" : "read-write";
   std::string why_ro;
   if (setting.value == FileAccess::ReadWrite && !f.writable) why_ro = " (you cannot write it)";
+  if (setting.value == FileAccess::ReadWrite && f.writable && f.type == FileType::Directory) {
+    const std::string reached = protected_inside(f.resolved);
+    if (!reached.empty())
+      why_ro = " (it is or holds " + reached +
+               ", which runs code or sets policy outside the sandbox: the self-escape rule)";
+  }
+  const bool read_only = setting.value == FileAccess::ReadOnly || !why_ro.empty();
+  const std::string access = read_only ? "read-only" : "read-write";
   const std::string& target = f.parsed.path;
   const std::string via = target == f.resolved ? "" : " <- " + f.resolved;
 

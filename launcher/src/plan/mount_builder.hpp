@@ -81,6 +81,7 @@ class MountBuilder {
   void add_folder_cover(const host::OpenedFile& file, bool read_only, Placeholder& placeholder,
                         bool& needs_placeholder);
   std::string refusal(const host::OpenedFile& file) const;
+  std::string protected_inside(const std::string& dir) const;
   std::string where_it_lands(const host::OpenedFile& file, Placeholder& placeholder,
                              bool& needs_placeholder) const;
   bool conflicts(const std::string& target, const Origin& origin, const char* key);

@@ -46,6 +46,11 @@ struct EscapeHit {
 std::vector<std::string> protected_paths(const profile::Profile& profile,
                                          const host::HostFacts& host);
 
+// The session's data directories inside the home ($XDG_DATA_DIRS entries under $HOME, such as
+// flatpak's ~/.local/share/flatpak/exports/share): menus read desktop entries and the session
+// bus reads service files there, so they decide how apps start as $XDG_DATA_HOME does.
+std::vector<std::string> home_data_dirs(const host::HostFacts& host);
+
 // Host paths holding secrets (keys, tokens, password stores), expanded for this host.
 std::vector<std::string> secret_paths(const host::HostFacts& host);
 
