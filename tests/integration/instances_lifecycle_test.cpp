@@ -120,10 +120,20 @@ TEST_CASE("no instance directory is left when the launch runs out of file descri
     };
     Result r = run({cloister_bin(), "run", profile, "--", probe_bin(), "exit", "0"}, o);
     INFO(r.describe());
+    size_t reports = 0, vptr = 0;
+    for (size_t at = 0; (at = r.err.find("runtime error:", at)) != std::string::npos; ++at)
+      ++reports;
+    for (size_t at = 0; (at = r.err.find("object has invalid vptr", at)) != std::string::npos; ++at)
+      ++vptr;
+    // Under scripts/sanitize.sh, at the smallest limits UBSan's vptr check cannot probe memory
+    // (it needs a pipe of its own), takes a good vtable for invalid and ends the launch: the
+    // sanitizer's limit, not the launcher's. Any other sanitizer report fails the test.
+    const bool sanitizer_out_of_fds = reports > 0 && reports == vptr;
+    CHECK((reports == 0 || sanitizer_out_of_fds));
     CHECK_FALSE(r.timed_out);
     CHECK_FALSE(r.signaled);
     (r.status == 0 ? some_worked : some_failed) = true;
-    if (r.status != 0) CHECK(r.status == 125);
+    if (r.status != 0 && !sanitizer_out_of_fds) CHECK(r.status == 125);
     std::vector<std::string> left = s.entries();
     std::string names;
     for (const auto& n : left) names += n + " ";

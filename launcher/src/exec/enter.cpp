@@ -1,18 +1,25 @@
 // `cloister enter`: a new process inside a running sandbox, confined exactly as the app is.
 //
-//   cloister enter (host) --setns--> in the sandbox's namespaces --fork--> the entered process
-//                                                                          (in its pid namespace)
+//   cloister enter (host) --fork--> joiner --setns--> in the sandbox's namespaces
+//        ^  (stays on the host,          |
+//        |   in none of them)            +--clone(CLONE_PARENT)--> the entered process (in its
+//        +--------- its child -----------------------------------   pid namespace); joiner exits
+//
 // The entered process applies the app's restrictions with the same code pid 1 used (confine),
 // from the instance record: the app's limits, environment, cwd and seccomp program; every
-// capability dropped, no_new_privs. This process stays outside the sandbox's pid namespace,
-// passes signals on as `run` does and returns the entered command's status. It is not a child
-// of the sandbox's pid 1, so its exit never looks like the app's; it dies with the sandbox.
+// capability dropped, no_new_privs. It is a child of this process, which never joins any of the
+// sandbox's namespaces (so it holds no capability over them, and a thread it may start, such as
+// LeakSanitizer's at exit, is not created inside the sandbox), passes signals on as `run` does
+// and returns the entered command's status. It is not a child of the sandbox's pid 1, so its
+// exit never looks like the app's; it dies with the sandbox.
 #include "exec/enter.hpp"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +101,32 @@ void verify_namespaces(const instance::Record& record) {
   exec_command(argv, plan.env, report);
 }
 
+// The joiner, a child of `cloister enter`: joins the sandbox's namespaces, then starts the
+// entered process as a sibling (CLONE_PARENT: the child of `cloister enter`, which waits for it
+// and passes signals on), in the sandbox's pid namespace, tells its pid and exits. It never
+// returns; a failure goes to `report` as the entered process's would.
+[[noreturn]] void join_and_start(const instance::Record& record, const plan::SandboxPlan& plan,
+                                 const std::vector<std::string>& argv, int report,
+                                 int pid_out) noexcept {
+  run_step(report, "joining the sandbox", [&] {
+    const std::string joined = join_sandbox(record);
+    log::debug("enter: joined the namespaces of %s in %s", joined.c_str(), record.id.c_str());
+  });
+  // A fork-like raw clone: glibc's clone() wants a new stack and a function.
+  const long child = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+  if (child == -1) fail(report, "starting a process in the sandbox", errno, std::strerror(errno));
+  if (child == 0) {
+    ::close(pid_out);
+    entered_process(record, plan, argv, report);
+  }
+  const auto pid = static_cast<pid_t>(child);
+  if (::write(pid_out, &pid, sizeof pid) != static_cast<ssize_t>(sizeof pid)) {
+    ::kill(pid, SIGKILL);  // unknown to `cloister enter`: it must not run unsupervised
+    fail(report, "starting a process in the sandbox", errno, std::strerror(errno));
+  }
+  ::_exit(0);  // not exit(): nothing of this copy of cloister may run in the sandbox
+}
+
 // Waits for the entered process, passing signals on; returns its wait status.
 int supervise(pid_t child, int sigfd, int report, FailureRecord& record, bool& have_record) {
   UniqueFd pidfd(sys::pidfd_open(child));
@@ -139,39 +172,51 @@ int enter(const instance::Record& record, const std::vector<std::string>& argv) 
   try {
     const plan::SandboxPlan plan = instance::confinement_plan(record);
     check_groups(record);
-    // Not dumpable from here on: once this process and its child are in the sandbox, the app
-    // (same uid) must not read their memory, a copy of this one with the host's environment.
-    // The entered command becomes dumpable again at exec, as the app did.
+    // Not dumpable, and so neither are the joiner and the entered process until it execs:
+    // once in the sandbox, the app (same uid) must not read their memory, a copy of this one
+    // with the host's environment. The entered command becomes dumpable at exec, as the app did.
     check_sys(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "clearing the dumpable flag");
     const sigset_t watched = watched_signals();
     check_sys(::sigprocmask(SIG_BLOCK, &watched, nullptr), "blocking signals");
     UniqueFd sigfd(::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!sigfd) throw SysError("creating a signalfd", errno);
 
-    const std::string joined = join_sandbox(record);
-    log::debug("enter: joined the namespaces of %s in %s", joined.c_str(), record.id.c_str());
-
     int fds[2];
     check_sys(::pipe2(fds, O_CLOEXEC), "creating a pipe");
     UniqueFd report_read(fds[0]), report_write(fds[1]);
-    const pid_t child = ::fork();
-    if (child == -1) throw SysError("fork into the sandbox", errno);
-    if (child == 0) {
+    check_sys(::pipe2(fds, O_CLOEXEC), "creating a pipe");
+    UniqueFd pid_read(fds[0]), pid_write(fds[1]);
+    const pid_t joiner = ::fork();
+    if (joiner == -1) throw SysError("fork", errno);
+    if (joiner == 0) {
       report_read.reset();
-      entered_process(record, plan, argv, report_write.get());
+      pid_read.reset();
+      join_and_start(record, plan, argv, report_write.get(), pid_write.get());
     }
     report_write.reset();
+    pid_write.reset();
+    // The joiner writes the entered process's pid and exits; EOF alone means it failed.
+    pid_t child = 0;
+    ssize_t got;
+    do {
+      got = ::read(pid_read.get(), &child, sizeof child);
+    } while (got == -1 && errno == EINTR);
+    while (::waitpid(joiner, nullptr, 0) == -1 && errno == EINTR) {
+    }
     check_sys(::fcntl(report_read.get(), F_SETFL, O_NONBLOCK), "setting up the report pipe");
 
     FailureRecord failure{};
     bool have_failure = false;
-    const int status = supervise(child, sigfd.get(), report_read.get(), failure, have_failure);
+    int status = 0;
+    if (got == static_cast<ssize_t>(sizeof child) && child > 0)
+      status = supervise(child, sigfd.get(), report_read.get(), failure, have_failure);
     if (!have_failure && read_failure(report_read.get(), failure) == ReadResult::Record)
       have_failure = true;
     if (have_failure) {
       log::error("%s: %s", failure.step, failure.message);
       return failure.exit_code;
     }
+    if (child <= 0) throw Error("the process joining the sandbox ended without a word");
     return exit_status_of(status);
   } catch (const std::exception& e) {
     log::error("%s", e.what());
