@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,9 +28,13 @@ FileType type_of(mode_t mode) {
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 constexpr int kMaxDepth = 64;
+constexpr long kFuseMagic = 0x65735546;  // FUSE_SUPER_MAGIC
 
 // Looks through a directory argument for sockets and FIFOs, never following a symlink (inside
 // the sandbox a link resolves there, not here). Submounts are walked too: the bind takes them.
+// FUSE filesystems (gvfs, sshfs, the document portal) are not walked: a socket connects only
+// through the very inode it was bound to, which a FUSE view of files elsewhere never is, and
+// walking a remote share could take minutes.
 void scan_directory(int dir_fd, OpenedFile& f) {
   struct Level {
     DIR* dir;
@@ -41,8 +46,14 @@ void scan_directory(int dir_fd, OpenedFile& f) {
     if (fd < 0) {
       // What the user cannot enter, the app cannot either; what they can enter but not list
       // might hold anything.
+      const int err = errno;
       if (::faccessat(parent, name, X_OK, AT_SYMLINK_NOFOLLOW) == 0)
-        f.unchecked = path + " cannot be listed (" + std::strerror(errno) + ")";
+        f.unchecked = path + " cannot be listed (" + std::strerror(err) + ")";
+      return;
+    }
+    struct statfs fs {};
+    if (::fstatfs(fd, &fs) == 0 && static_cast<long>(fs.f_type) == kFuseMagic) {
+      ::close(fd);
       return;
     }
     DIR* d = ::fdopendir(fd);
