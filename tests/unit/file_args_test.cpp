@@ -508,3 +508,31 @@ TEST_CASE("data directories in the home that menus and the bus read are cloister
         std::vector<std::string>{"~/.local/share/flatpak/exports/share/applications",
                                  "~/.local/share/flatpak/exports/share/dbus-1"});
 }
+
+TEST_CASE("a read-write file's folder cover hides nothing the plan mounts below it") {
+  // The cover is a tmpfs over the folder: a grant or another file argument below it must be
+  // mounted after it (on top), or the app would lose it for the run.
+  auto pr = app_profile();
+  pr.file_arguments = {profile::FileAccess::ReadWrite, at(9)};
+  pr.read_only.push_back({"/home/user/Desktop/project", false, at(6)});
+  auto host = test::fake_host();
+  host.paths["/home/user/Desktop/project"] = {FileType::Directory, "/home/user/Desktop/project",
+                                              FileType::Directory};
+  auto p = plan_with(pr,
+                     {opened(2, "/home/user/Desktop/zz.txt", FileType::Regular),
+                      opened(1, "/home/user/Desktop/a.txt", FileType::Regular, true)},
+                     host);
+  auto index_of = [&](const std::string& target) {
+    for (std::size_t i = 0; i < p.mounts.size(); ++i)
+      if (p.mounts[i].target == target) return static_cast<long>(i);
+    return -1L;
+  };
+  const long cover = index_of("/home/user/Desktop");
+  REQUIRE(cover >= 0);
+  CHECK(p.mounts[cover].read_only_last);
+  for (const char* below :
+       {"/home/user/Desktop/project", "/home/user/Desktop/a.txt", "/home/user/Desktop/zz.txt"}) {
+    INFO(below);
+    CHECK(index_of(below) > cover);
+  }
+}
