@@ -110,6 +110,28 @@ TEST_CASE("dotted keys and table headers with too many parts are errors, not cra
   }
 }
 
+TEST_CASE("non-ASCII characters outside strings and comments are errors before toml++ parses") {
+  // The fuzzer's finding: toml++ 3.3 reaches __builtin_unreachable testing such a character
+  // (U+028A here) for whitespace inside a bare key.
+  const std::string msg = "a non-ASCII character outside a string or comment";
+  const std::vector<BadProfile> cases = {
+      {"in a bare key (the fuzzer's input)",
+       {{"a.toml", "L\xCA\x8App]\ncommand = 1\n"}},
+       {{"a.toml:1:2", "", msg}}},
+      {"a key of Latin-1 letters",
+       {{"a.toml", "[app]\nn\xC3\xA4me = \"x\"\n"}},
+       {{"a.toml:2:2", "", msg}}},
+      {"first in a value", {{"a.toml", "[app]\nname = \xD0\x96\n"}}, {{"a.toml:2:8", "", msg}}},
+      {"after strings and comments",
+       {{"a.toml", "# \xC3\xA9\n[app]\nname = \"\xC3\xA9\" # \xC3\xA9\nx\xC3\xA9 = 1\n"}},
+       {{"a.toml:4:2", "", msg}}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    check_bad_profile(c);
+  }
+}
+
 TEST_CASE("dots in strings, comments, numbers and short keys are not key parts") {
   TempDir dir;
   const std::string text =

@@ -1,7 +1,8 @@
-// find_deep_key(): a single pass over TOML text that knows just enough of the syntax (strings
-// of the four kinds, comments, line ends) to tell key parts joined by dots from dots anywhere
-// else. It needs no key/value context: outside strings, a chain of more than a few dotted
-// parts can only be a key (a float has one dot, a time one).
+// find_text_defect(): a single pass over TOML text that knows just enough of the syntax
+// (strings of the four kinds, comments, line ends) to tell key parts joined by dots from dots
+// anywhere else, and bytes outside strings and comments from those inside. It needs no
+// key/value context: outside strings, a chain of more than a few dotted parts can only be a key
+// (a float has one dot, a time one).
 #include "profile/limits.hpp"
 
 namespace cloister::profile::detail {
@@ -11,7 +12,7 @@ class Scanner {
  public:
   Scanner(std::string_view text, const std::string& file) : text_(text), file_(file) {}
 
-  std::optional<Origin> run() {
+  std::optional<TextDefect> run() {
     while (pos_ < text_.size()) {
       const char c = text_[pos_];
       if (c == '\n') {
@@ -27,18 +28,25 @@ class Scanner {
         if (!dot_pending_) chain_ = 0;
         advance(1);
       } else if (c == '"' || c == '\'') {
-        if (part()) return at_;
+        if (part()) return deep();
         skip_string(c);
       } else if (is_separator(c)) {
         chain_ = 0;
         dot_pending_ = false;
         advance(1);
       } else {
-        if (part()) return at_;
+        if (part()) return deep();
         while (pos_ < text_.size() && !is_separator(text_[pos_]) && !is_space(text_[pos_]) &&
                text_[pos_] != '.' && text_[pos_] != '"' && text_[pos_] != '\'' &&
-               text_[pos_] != '#')
+               text_[pos_] != '#') {
+          if (static_cast<unsigned char>(text_[pos_]) >= 0x80) {
+            return TextDefect{Origin{file_, line_, column_},
+                              "a non-ASCII character outside a string or comment; TOML allows "
+                              "those only in quoted strings and comments (quote the key or "
+                              "value)"};
+          }
           advance(1);
+        }
       }
     }
     return std::nullopt;
@@ -58,6 +66,11 @@ class Scanner {
     if (chain_ <= kMaxKeyParts) return false;
     at_ = Origin{file_, line_, column_};
     return true;
+  }
+
+  TextDefect deep() const {
+    return {at_, "a key of more than " + std::to_string(kMaxKeyParts) +
+                     " dotted parts; profile keys have at most three (environment.set.NAME)"};
   }
 
   void advance(std::size_t n) {
@@ -120,7 +133,7 @@ class Scanner {
 
 }  // namespace
 
-std::optional<Origin> find_deep_key(std::string_view text, const std::string& file) {
+std::optional<TextDefect> find_text_defect(std::string_view text, const std::string& file) {
   return Scanner(text, file).run();
 }
 

@@ -23,10 +23,18 @@ inline constexpr std::size_t kMaxTotalBytes = 4u << 20;
 // and later destroys, one nested table per part, recursively.
 inline constexpr std::size_t kMaxKeyParts = 8;
 
-// Where the first key with more than kMaxKeyParts parts starts its first excess part, as a
-// 1-based line and column (in characters). Dots in strings, comments and values are not key
-// parts. Linear, never recursive; runs before toml++ sees the text.
-std::optional<Origin> find_deep_key(std::string_view text, const std::string& file);
+// What toml++ must not be given, found in one linear pass before it sees the text:
+// - a key with more than kMaxKeyParts parts (at its first excess part; dots in strings,
+//   comments and values are not key parts);
+// - a non-ASCII character outside strings and comments. TOML allows none there, and toml++
+//   3.3's whitespace test reaches __builtin_unreachable on many of them (U+00A1..U+0499 among
+//   others: undefined behaviour, found by the fuzzer) before it reports the error.
+// Origins are 1-based lines and columns in characters.
+struct TextDefect {
+  Origin at;
+  std::string message;
+};
+std::optional<TextDefect> find_text_defect(std::string_view text, const std::string& file);
 
 // Text from a profile for a message: whole when short, else its start and end around "..."
 // with the full length, cut on UTF-8 character boundaries.

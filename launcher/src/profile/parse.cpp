@@ -329,12 +329,10 @@ class Parser : public TomlReader {
 std::optional<Layer> parse_layer(const std::string& file, std::string_view text,
                                  Diagnostics& diags) {
   // Before toml++ sees it: a key of thousands of parts makes it nest (and later free) that
-  // many tables recursively, which overflows the stack.
-  if (auto deep = find_deep_key(text, file)) {
-    diags.push_back({*deep, "",
-                     "a key of more than " + std::to_string(kMaxKeyParts) +
-                         " dotted parts; profile keys have at most three "
-                         "(environment.set.NAME)"});
+  // many tables recursively, which overflows the stack; some non-ASCII characters outside
+  // strings make it reach undefined behaviour.
+  if (auto defect = find_text_defect(text, file)) {
+    diags.push_back({defect->at, "", defect->message});
     return std::nullopt;
   }
   toml::table root;
