@@ -99,6 +99,7 @@ std::string canonical_guess(const host::HostFacts& host, const std::string& path
     const auto& f = host.path(prefix);
     if (!f.canonical.empty()) return f.canonical + rest;
     size_t slash = prefix.rfind('/');
+    if (slash == std::string::npos) break;  // a relative path (a HOME that is not absolute)
     rest = prefix.substr(slash) + rest;
     prefix = prefix.substr(0, slash);
   }
