@@ -25,6 +25,10 @@ inline host::HostFacts fake_host() {
   h.nodename = "myhost";
   h.pulse_server = "unix:/run/user/1000/pulse/native";
   h.dbus_proxy = "/usr/bin/xdg-dbus-proxy";
+  // A current kernel with Landlock, pasta installed and a systemd-resolved stub resolver.
+  h.landlock_abi = 7;
+  h.pasta = "/usr/bin/pasta";
+  h.resolv_conf = "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch example.org\n";
   auto dir = [&](const std::string& p) {
     h.paths[p] = {FileType::Directory, p, FileType::Directory};
   };
@@ -42,6 +46,8 @@ inline host::HostFacts fake_host() {
     std::string p = std::string("/dev/") + n;
     h.paths[p] = {FileType::CharDevice, p, FileType::CharDevice};
   }
+  h.paths["/etc/resolv.conf"] = {FileType::Symlink, "/run/systemd/resolve/stub-resolv.conf",
+                                 FileType::Regular};
   // A session bus at the default place ($XDG_RUNTIME_DIR/bus), as logind sessions have.
   h.paths["/run/user/1000/bus"] = {FileType::Socket, "/run/user/1000/bus", FileType::Socket};
   return h;

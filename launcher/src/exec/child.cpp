@@ -24,8 +24,9 @@ namespace cloister::exec {
 namespace {
 
 // Ties our life to the launcher's. PDEATHSIG only covers a launcher dying *after* the prctl,
-// so the go byte and the pipe check below cover one that died before it.
-void wait_for_launcher(const ChildPipes& p) {
+// so the go byte and the pipe check below cover one that died before it. The go pipe stays
+// open when a helper joins the sandbox: its second byte says the helper is ready.
+void wait_for_launcher(const ChildPipes& p, bool keep_go) {
   ::close(p.go_write);
   ::close(p.report_read);
   check_sys(::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG");
@@ -34,12 +35,24 @@ void wait_for_launcher(const ChildPipes& p) {
   do {
     n = ::read(p.go_read, &go, 1);
   } while (n == -1 && errno == EINTR);
-  ::close(p.go_read);
+  if (!keep_go) ::close(p.go_read);
   if (n != 1) ::_exit(kExitSetupFailed);  // EOF: the launcher died before saying go
   // It may also have written the byte and died before our prctl. Then the report pipe has no
   // reader left, which poll() reports as POLLERR on our write end.
   pollfd pfd{p.report_write, 0, 0};
   if (::poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR)) ::_exit(kExitSetupFailed);
+}
+
+// The helpers that joined our namespaces (pasta) are set up: the launcher's second byte. EOF
+// means it gave up (and says why): nothing to report from here.
+void wait_for_helpers(int go_read) {
+  char ready = 0;
+  ssize_t n;
+  do {
+    n = ::read(go_read, &ready, 1);
+  } while (n == -1 && errno == EINTR);
+  ::close(go_read);
+  if (n != 1) ::_exit(kExitSetupFailed);
 }
 
 }  // namespace
@@ -48,7 +61,8 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
                 const ChildPipes& pipes) noexcept {
   const int report = pipes.report_write;
   try {
-    run_step(report, "waiting for the launcher", [&] { wait_for_launcher(pipes); });
+    const bool helpers_join = plan::waits_for_helpers(plan);
+    run_step(report, "waiting for the launcher", [&] { wait_for_launcher(pipes, helpers_join); });
     run_step(report, "writing the user namespace id maps", [&] { write_id_maps(plan); });
 
     NewRoot root;
@@ -64,6 +78,8 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
       run_step(report, "creating the time namespace", [&] { enter_time_namespace(); });
 
     confine(plan, bpf, report);  // the app's restrictions, in one place (confine.cpp)
+    if (helpers_join)
+      run_step(report, "waiting for the helpers", [&] { wait_for_helpers(pipes.go_read); });
 
     pid_t app = ::fork();
     if (app == -1) {

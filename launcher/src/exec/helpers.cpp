@@ -28,8 +28,9 @@ namespace {
 
 constexpr long long kReadyTimeoutMs = 5000;
 constexpr long long kExitGraceMs = 1000;
-constexpr int kReadyFd = 3;  // the helper's end of the readiness pipe, as "--fd=3" says
-constexpr int kErrorFd = 4;  // close-on-exec: carries an exec failure back to the launcher
+constexpr int kReadyFd = plan::kHelperReadyFd;  // the helper's end of the readiness pipe
+constexpr int kErrorFd = 4;    // close-on-exec: carries an exec failure back to the launcher
+constexpr int kFirstFree = 7;  // above the ready, error and namespace fds
 
 // What the child reports when it cannot exec: which stage, and errno.
 enum Stage : int { kStageSetup = 1, kStageExec = 2 };
@@ -62,7 +63,7 @@ std::string status_text(int status) {
 // The forked child, up to execve. Only async-signal-safe calls: the argv was built before the
 // fork.
 [[noreturn]] void exec_helper(char* const* argv, int ready_w, int err_w, int devnull, int output,
-                              pid_t launcher) noexcept {
+                              int userns, int netns, pid_t launcher) noexcept {
   // SIGTERM when the launcher dies, in case the helper misses the pipe closing. The prctl
   // only covers a launcher that dies after it, hence the check of who our parent is now.
   if (::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1) die(err_w, kStageSetup);
@@ -70,13 +71,17 @@ std::string status_text(int status) {
   ::setsid();  // out of the terminal's process groups: its Ctrl-C is the app's, not ours
   reset_signals();
 
-  // Our three fds out of the way of 0..4 first (the launcher may have been started with some
-  // of 0..2 closed, so a pipe may sit there), then into place.
-  const int w = ::fcntl(ready_w, F_DUPFD_CLOEXEC, 5);
-  const int e = ::fcntl(err_w, F_DUPFD_CLOEXEC, 5);
-  const int n = ::fcntl(devnull, F_DUPFD_CLOEXEC, 5);
-  const int o = ::fcntl(output, F_DUPFD_CLOEXEC, 5);
-  if (w == -1 || e == -1 || n == -1 || o == -1) die(err_w, kStageSetup);
+  // Our fds out of the way of 0..6 first (the launcher may have been started with some of 0..2
+  // closed, so a pipe may sit there), then into place.
+  const int w = ::fcntl(ready_w, F_DUPFD_CLOEXEC, kFirstFree);
+  const int e = ::fcntl(err_w, F_DUPFD_CLOEXEC, kFirstFree);
+  const int n = ::fcntl(devnull, F_DUPFD_CLOEXEC, kFirstFree);
+  const int o = ::fcntl(output, F_DUPFD_CLOEXEC, kFirstFree);
+  const int u = userns == -1 ? -1 : ::fcntl(userns, F_DUPFD_CLOEXEC, kFirstFree);
+  const int t = netns == -1 ? -1 : ::fcntl(netns, F_DUPFD_CLOEXEC, kFirstFree);
+  if (w == -1 || e == -1 || n == -1 || o == -1 || (userns != -1 && u == -1) ||
+      (netns != -1 && t == -1))
+    die(err_w, kStageSetup);
   if (::dup2(n, 0) == -1) die(e, kStageSetup);
   // Its chatter goes to the capture file, which the launcher shows when it is worth showing
   // (helper_output.hpp); never straight to the user's terminal.
@@ -84,7 +89,10 @@ std::string status_text(int status) {
   if (::dup2(w, kReadyFd) == -1) die(e, kStageSetup);  // dup2 clears close-on-exec: inherited
   if (::dup2(e, kErrorFd) == -1 || ::fcntl(kErrorFd, F_SETFD, FD_CLOEXEC) == -1)
     die(e, kStageSetup);
-  close_fds_from(kErrorFd + 1);  // the launcher's other fds: other helpers' pipes, ...
+  if (u != -1 && ::dup2(u, plan::kHelperUsernsFd) == -1) die(kErrorFd, kStageSetup);
+  if (t != -1 && ::dup2(t, plan::kHelperNetnsFd) == -1) die(kErrorFd, kStageSetup);
+  // The launcher's other fds: other helpers' pipes, ...
+  close_fds_from(t != -1 ? plan::kHelperNetnsFd + 1 : kErrorFd + 1);
   if (::chdir("/") == -1) die(kErrorFd, kStageSetup);  // keep no directory of ours busy
   ::execve(argv[0], argv, environ);
   die(kErrorFd, kStageExec);
@@ -92,41 +100,58 @@ std::string status_text(int status) {
 
 }  // namespace
 
-void Helpers::start(const plan::HelperProcess& helper) {
+void Helpers::start(const plan::HelperProcess& helper, pid_t sandbox_pid) {
   const std::string what = "starting " + helper.name;
   if (helper.argv.empty() || helper.argv[0].empty() || helper.argv[0][0] != '/')
     throw Error(what + ": its command must be an absolute path");
   const std::string& program = helper.argv[0];
+  const bool pid_file = helper.ready == plan::HelperReady::PidFile;
 
   std::vector<std::string> args;
   args.reserve(helper.argv.size() + 1);
   args.push_back(program);
-  args.push_back("--fd=" + std::to_string(kReadyFd));
+  if (!pid_file) args.push_back("--fd=" + std::to_string(kReadyFd));
   args.insert(args.end(), helper.argv.begin() + 1, helper.argv.end());
   std::vector<char*> c_args;
   for (auto& a : args) c_args.push_back(a.data());
   c_args.push_back(nullptr);
 
   int fds[2];
-  check_sys(::pipe2(fds, O_CLOEXEC), what + ": creating a pipe");
+  // Non-blocking read end: a pid file may arrive in pieces, and reading stops at what is there.
+  // The helper's end blocks as usual (O_NONBLOCK is per open file: cleared on it).
+  check_sys(::pipe2(fds, O_CLOEXEC | O_NONBLOCK), what + ": creating a pipe");
   UniqueFd ready_r(fds[0]), ready_w(fds[1]);
+  check_sys(::fcntl(ready_w.get(), F_SETFL, 0), what + ": setting up a pipe");
   check_sys(::pipe2(fds, O_CLOEXEC), what + ": creating a pipe");
   UniqueFd err_r(fds[0]), err_w(fds[1]);
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devnull) throw SysError(what + ": opening /dev/null", errno);
   UniqueFd output = make_output_capture(helper.name);
+  UniqueFd userns, netns;
+  if (helper.joins_sandbox) {
+    // pid 1 is still waiting for its go, so still dumpable: these open for its owner, and the
+    // helper needs no access to pid 1's /proc entries of its own.
+    const std::string ns = "/proc/" + std::to_string(sandbox_pid) + "/ns/";
+    userns.reset(::open((ns + "user").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns) throw SysError(what + ": opening " + ns + "user", errno);
+    netns.reset(::open((ns + "net").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!netns) throw SysError(what + ": opening " + ns + "net", errno);
+  }
 
   const pid_t launcher = ::getpid();
   const pid_t pid = ::fork();
   if (pid == -1) throw SysError(what + ": fork", errno);
   if (pid == 0)
-    exec_helper(c_args.data(), ready_w.get(), err_w.get(), devnull.get(), output.get(), launcher);
+    exec_helper(c_args.data(), ready_w.get(), err_w.get(), devnull.get(), output.get(),
+                userns.get(), netns.get(), launcher);
 
   // Recorded at once, so that stop() reaps it whatever happens next.
   Running& h = running_.emplace_back();
   h.name = helper.name;
   h.program = program;
   h.socket = helper.socket;
+  h.kind = helper.ready;
+  h.quiet = helper.quiet_output;
   h.pid = pid;
   h.pidfd = UniqueFd(sys::pidfd_open(pid));
   h.output = std::move(output);
@@ -152,18 +177,52 @@ void Helpers::start(const plan::HelperProcess& helper) {
     }
     throw Error(msg);
   }
-  log::debug("helper: %s started as pid %d: %s --fd=%d ...", h.name.c_str(), pid, program.c_str(),
-             kReadyFd);
+  log::debug("helper: %s started as pid %d: %s%s", h.name.c_str(), pid, program.c_str(),
+             pid_file ? " (its pid file is the readiness pipe)" : " --fd=3 ...");
+}
+
+bool Helpers::read_ready(Running& h) {
+  char buf[64];
+  ssize_t n;
+  do {
+    n = ::read(h.ready.get(), buf, h.kind == plan::HelperReady::FdArgument ? 1 : sizeof buf);
+  } while (n == -1 && errno == EINTR);
+  if (n == -1 && errno == EAGAIN) return false;
+  if (n <= 0) fail(h, h.program + " exited before it was ready", true);
+  if (h.kind == plan::HelperReady::FdArgument) return true;
+  h.said.append(buf, static_cast<std::size_t>(n));
+  if (h.said.size() > 256) fail(h, h.program + " wrote more than a pid to its pid file", false);
+  return h.said.find('\n') != std::string::npos;
+}
+
+std::string Helpers::worth_showing(const Running& h) {
+  if (!h.output) return "";
+  const std::string said = captured_output(h.output.get());
+  std::string out;
+  std::size_t start = 0;
+  while (start < said.size()) {
+    std::size_t end = said.find('\n', start);
+    if (end == std::string::npos) end = said.size();
+    const std::string line = said.substr(start, end - start);
+    start = end + 1;
+    bool quiet = line.empty();
+    for (const auto& prefix : h.quiet) quiet = quiet || line.rfind(prefix, 0) == 0;
+    if (!quiet) out += (out.empty() ? "" : "\n") + line;
+  }
+  return out;
 }
 
 int Helpers::wait_ready(int sigfd) {
   const long long deadline = now_ms() + kReadyTimeoutMs;
   while (true) {
+    // Per waiting helper: its readiness pipe, then its pidfd (-1 is ignored by poll), so one
+    // that dies without ever writing (pasta keeps the pipe open) is noticed at once.
     std::vector<pollfd> fds{{sigfd, POLLIN, 0}};
     std::vector<Running*> waiting;
     for (auto& h : running_) {
       if (h.is_ready) continue;
       fds.push_back({h.ready.get(), POLLIN, 0});
+      fds.push_back({h.pidfd.get(), POLLIN, 0});
       waiting.push_back(&h);
     }
     if (waiting.empty()) return 0;
@@ -195,14 +254,14 @@ int Helpers::wait_ready(int sigfd) {
       }
     }
     for (size_t i = 0; i < waiting.size(); ++i) {
-      if (!fds[i + 1].revents) continue;
       Running& h = *waiting[i];
-      char byte = 0;
-      ssize_t n;
-      do {
-        n = ::read(h.ready.get(), &byte, 1);
-      } while (n == -1 && errno == EINTR);
-      if (n != 1) fail(h, h.program + " exited before it was ready", true);
+      const short ready_events = fds[1 + 2 * i].revents;
+      const short exit_events = fds[2 + 2 * i].revents;
+      if (!ready_events && !exit_events) continue;
+      // What it wrote counts even if it exited right after; exited without: a failure.
+      const bool ready = ready_events && read_ready(h);
+      if (!ready && exit_events) fail(h, h.program + " exited before it was ready", true);
+      if (!ready) continue;
       if (!h.socket.empty()) {
         struct stat st {};
         if (::lstat(h.socket.c_str(), &st) == -1)
@@ -228,7 +287,7 @@ void Helpers::fail(Running& h, const std::string& what, bool exited) {
   if (exited && h.status != -1) msg += " (" + status_text(h.status) + ")";
   // Its own words on why, when it said anything.
   if (h.output) {
-    std::string said = captured_output(h.output.get());
+    std::string said = worth_showing(h);
     if (said.size() > 2000) said = "..." + said.substr(said.size() - 2000);
     if (!said.empty()) msg += "; it said: " + said;
   }
@@ -239,16 +298,19 @@ void Helpers::fail(Running& h, const std::string& what, bool exited) {
 void Helpers::stop() noexcept {
   try {
     std::vector<Running*> left;
-    // All pipes first: every helper starts shutting down at once.
+    // All pipes first: every helper starts shutting down at once. A helper with no pipe to
+    // watch is asked to stop.
     for (auto& h : running_) {
       h.ready.reset();
-      if (!h.reaped) left.push_back(&h);
+      if (h.reaped) continue;
+      if (h.kind == plan::HelperReady::PidFile) ::kill(h.pid, SIGTERM);
+      left.push_back(&h);
     }
     reap(left, now_ms() + kExitGraceMs);
     // What they printed while the sandbox ran, now that they are gone (kept short).
     for (auto& h : running_) {
       if (!h.output || discard_output_) continue;
-      std::string said = captured_output(h.output.get());
+      std::string said = worth_showing(h);
       std::size_t start = 0;
       while (start < said.size()) {
         std::size_t end = said.find('\n', start);

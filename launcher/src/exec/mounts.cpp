@@ -245,6 +245,42 @@ void hide(NewRoot& root, int newroot, const MountOp& op) {
   log::debug("mount: hide %s (%s)", op.target.c_str(), S_ISDIR(st.st_mode) ? "dir" : "file");
 }
 
+// A generated file bound read-only over what is at the target: over a file, or over a symlink
+// itself (the host's /etc/resolv.conf often is one, into a /run the sandbox does not have), so
+// the link is never followed. The file lives on the base tmpfs, which the binds keep alive.
+void data_bind(int newroot, const MountOp& op) {
+  const std::string what = "generating " + op.target;
+  static unsigned serial = 0;
+  const std::string name = "/.cloister-data-" + std::to_string(serial++);
+  UniqueFd data(::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op.mode));
+  if (!data) throw SysError(what + " (creating its file)", errno);
+  for (size_t done = 0; done < op.source.size();) {
+    ssize_t n = ::write(data.get(), op.source.data() + done, op.source.size() - done);
+    if (n == -1 && errno == EINTR) continue;
+    if (n == -1) throw SysError(what, errno);
+    done += static_cast<size_t>(n);
+  }
+  UniqueFd tree = clone_tree(data.get(), what);
+  set_attrs(tree.get(),
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, what);
+
+  ParentDir parent = open_parent(newroot, op.target, /*create=*/true);
+  int fd = sys::openat2(parent.dir.get(), parent.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                        RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+  UniqueFd target(fd);
+  if (!target && errno == ENOENT) {
+    target = make_mount_point(newroot, op.target, /*is_dir=*/false);
+  } else if (!target) {
+    throw SysError("opening " + op.target, errno);
+  }
+  struct stat st {};
+  check_sys(::fstat(target.get(), &st), "inspecting " + op.target);
+  if (S_ISDIR(st.st_mode)) throw SysError(what + " (a directory is there)", EISDIR);
+  attach(tree.get(), target.get(), what);
+  log::debug("mount: generated %s (%zu bytes, ro%s)", op.target.c_str(), op.source.size(),
+             S_ISLNK(st.st_mode) ? ", over a symlink" : "");
+}
+
 // A directory bound over itself: a mount point now, which the app cannot rename or remove
 // (EBUSY), so nothing below it can be moved out from under a hide or a narrower grant.
 void pin(int newroot, const MountOp& op) {
@@ -283,6 +319,8 @@ void dispatch(NewRoot& root, int newroot, const MountOp& op) {
       return read_only_cover(newroot, op);
     case MountKind::Pin:
       return pin(newroot, op);
+    case MountKind::DataBind:
+      return data_bind(newroot, op);
   }
   throw Error("unknown mount kind for " + op.target);
 }
@@ -329,6 +367,8 @@ std::string describe_step(const MountOp& op) {
       return "making " + op.target + " read-only";
     case MountKind::Pin:
       return "pinning " + op.target;
+    case MountKind::DataBind:
+      return "generating " + op.target;
   }
   return "mounting " + op.target;
 }

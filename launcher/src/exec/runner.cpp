@@ -112,8 +112,9 @@ int supervise(pid_t child, int sigfd, int report, FailureRecord& record, bool& h
 std::optional<InstanceDir> make_instance_dir(const plan::SandboxPlan& plan) {
   std::optional<InstanceDir> out;
   if (plan.instance_dir.empty()) return out;
-  if (!plan.helpers.empty()) {
-    out.emplace(InstanceDir::create(plan.instance_dir, plan.helpers[0].name));
+  for (const auto& helper : plan.helpers) {
+    if (helper.socket.empty()) continue;  // pasta: no socket of its own there
+    out.emplace(InstanceDir::create(plan.instance_dir, helper.name));
     return out;
   }
   try {
@@ -137,6 +138,46 @@ void record_launch(InstanceDir& instance, const plan::SandboxPlan& plan,
   }
 }
 
+// Kills the sandbox before it ran anything of the app's, and waits for it.
+void abandon(pid_t child) {
+  ::kill(child, SIGKILL);
+  while (::waitpid(child, nullptr, 0) == -1 && errno == EINTR) {
+  }
+}
+
+// Says go; with helpers that join the sandbox (pasta), starts them first, while pid 1 still
+// waits for the go byte (so its namespaces cannot vanish under them), lets them set up in
+// parallel with the sandbox, and says go again once they are ready: pid 1 starts the app only
+// then. Returns 0, or the exit status to give up with (the sandbox is then gone).
+int start_joining_helpers(const plan::SandboxPlan& plan, Helpers& helpers, pid_t child,
+                          int go_write, int sigfd, int report) {
+  if (!plan::waits_for_helpers(plan)) {
+    say_go(go_write);
+    return 0;
+  }
+  try {
+    for (const auto& helper : plan.helpers)
+      if (helper.joins_sandbox) helpers.start(helper, child);
+    say_go(go_write);
+    if (int sig = helpers.wait_ready(sigfd)) {
+      abandon(child);
+      return 128 + sig;
+    }
+  } catch (const std::exception& e) {
+    abandon(child);
+    // A sandbox that failed its own setup first explains the helper's failure better.
+    FailureRecord record{};
+    if (read_failure(report, record) == ReadResult::Record) {
+      log::debug("%s", e.what());
+      log::error("%s: %s", record.step, record.message);
+      return record.exit_code;
+    }
+    throw;
+  }
+  say_go(go_write);  // the helpers are ready
+  return 0;
+}
+
 }  // namespace
 
 int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
@@ -156,8 +197,13 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     std::optional<InstanceDir> instance = make_instance_dir(plan);
     Placeholders placeholders(plan.placeholders);
     Helpers helpers;
-    for (const auto& helper : plan.helpers) helpers.start(helper);
-    if (!plan.helpers.empty()) {
+    bool started = false;
+    for (const auto& helper : plan.helpers) {
+      if (helper.joins_sandbox) continue;
+      helpers.start(helper);
+      started = true;
+    }
+    if (started) {
       if (int sig = helpers.wait_ready(sigfd.get())) return 128 + sig;
     }
 
@@ -187,7 +233,9 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     // Before the go byte: from then on pid 1 hides its namespaces from us, and the record must
     // exist before the app can say it is up.
     if (instance) record_launch(*instance, plan, bpf, child);
-    say_go(go_write.get());
+    if (int failed = start_joining_helpers(plan, helpers, child, go_write.get(), sigfd.get(),
+                                           report_read.get()))
+      return failed;
     go_write.reset();
 
     FailureRecord record{};

@@ -30,6 +30,11 @@ void close_fds_from(int first) noexcept;  // for pid 1, which never execs
 // caps.cpp: securebits, no_new_privs, every capability in every set dropped.
 void drop_privileges();
 
+// landlock.cpp: the plan's Landlock ruleset, enforced on the calling process and everything
+// it starts. Needs no_new_privs; paths are resolved in the current root. Nothing to do when
+// plan.abi is 0 (the status is logged).
+void apply_landlock(const plan::LandlockPlan& ll);
+
 // seccomp_load.cpp: the last setup step. An empty program loads nothing.
 void load_seccomp(const std::vector<sock_filter>& bpf);
 

@@ -59,6 +59,8 @@ std::optional<std::string> conf_default_server(std::string_view conf) {
   return server;
 }
 
+}  // namespace
+
 // execvp's search, for an absolute result only: empty and relative $PATH entries (which would
 // mean "relative to wherever the launcher was started") are skipped.
 std::string find_in_path(const std::string& path_var, const std::string& program) {
@@ -79,8 +81,6 @@ std::string find_in_path(const std::string& path_var, const std::string& program
   }
   return "";
 }
-
-}  // namespace
 
 std::string resolve_pulse_server(const std::string& env_pulse_server,
                                  const std::string& user_client_conf,

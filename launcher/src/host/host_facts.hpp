@@ -45,6 +45,16 @@ struct HostFacts {
                              // else "unix:$XDG_RUNTIME_DIR/pulse/native" ("" if none applies)
   std::string dbus_proxy;    // absolute path of xdg-dbus-proxy found in $PATH, "" if missing
 
+  // Network "user" facts, filled by add_network_facts() only for profiles that ask for it.
+  std::string pasta;        // absolute path of pasta found in $PATH, "" if missing
+  int tun_errno = 0;        // errno of opening /dev/net/tun read-write; 0 = it opens
+  std::string resolv_conf;  // contents of /etc/resolv.conf, "" when unreadable
+
+  // Landlock on this kernel (add_landlock_facts): the ABI version, or 0 with landlock_errno
+  // saying why there is none (EOPNOTSUPP: disabled at boot; ENOSYS: not built in).
+  int landlock_abi = 0;
+  int landlock_errno = 0;
+
   // Lookup that treats an unknown path as missing.
   const PathFact& path(const std::string& p) const;
 };
@@ -77,6 +87,16 @@ std::string resolve_pulse_server(const std::string& env_pulse_server,
                                  const std::string& user_client_conf,
                                  const std::string& system_client_conf,
                                  const std::string& runtime_dir);
+
+// pasta's path, whether /dev/net/tun opens (opened and closed again: no interface is made)
+// and the host's resolv.conf. Does not change anything.
+void add_network_facts(HostFacts& facts);
+
+// Asks the kernel for its Landlock ABI version (a query: no ruleset is created).
+void add_landlock_facts(HostFacts& facts);
+
+// execvp's search for `program` in `path_var`, absolute results only; "" when not found.
+std::string find_in_path(const std::string& path_var, const std::string& program);
 
 // lstat/realpath each path (once) and records the result in facts.paths.
 void add_path_facts(HostFacts& facts, const std::vector<std::string>& paths);

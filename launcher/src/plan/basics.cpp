@@ -29,8 +29,16 @@ const char* to_string(MountKind k) {
       return "readonly";
     case MountKind::Pin:
       return "pin";
+    case MountKind::DataBind:
+      return "databind";
   }
   return "?";
+}
+
+bool waits_for_helpers(const SandboxPlan& plan) {
+  for (const auto& h : plan.helpers)
+    if (h.joins_sandbox) return true;
+  return false;
 }
 
 }  // namespace cloister::plan

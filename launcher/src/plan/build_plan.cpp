@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "plan/desktop.hpp"
+#include "plan/landlock.hpp"
 #include "plan/mount_builder.hpp"
+#include "plan/network.hpp"
 #include "plan/plan.hpp"
 
 namespace cloister::plan {
@@ -102,6 +104,7 @@ std::vector<std::string> paths_to_probe(const Profile& profile, const host::Host
   for (const auto& d : profile.devices)
     for (const auto& p : device_paths(d.value)) out.push_back(p);
   for (const auto& p : desktop_paths(profile, host)) out.push_back(p);
+  for (const auto& p : network_paths(profile)) out.push_back(p);
   out.push_back(host.home);
   out.push_back(host.cwd);
   const std::string instances = instance_base_dir(host);
@@ -127,9 +130,10 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.profile_files = profile.files;
 
   plan.ns.ipc = profile.ipc.value == profile::IpcMode::Private;
-  plan.ns.net = profile.network.value == profile::NetworkMode::None;
+  plan.ns.net = profile.network.value != profile::NetworkMode::Host;
   plan.ns.time = profile.time.value == profile::TimeMode::Private;
   plan.loopback_up = plan.ns.net;
+  plan.network = profile.network.value;
 
   // Each id maps to itself: inside, the user is who they are outside (files they own stay
   // theirs); no other id exists in the namespace.
@@ -163,6 +167,20 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   if (plan.instance_dir.empty() && !options.instance.empty())
     plan.instance_dir = instance_base_dir(host) + "/" + options.instance;
   plan.wait_for_background = profile.background.value == profile::BackgroundMode::Wait;
+
+  const NetworkPart net = plan_network(profile, host, plan.mounts);
+  for (const auto& op : net.mounts) insert_after_covers(plan.mounts, op);
+  plan.helpers.insert(plan.helpers.end(), net.helpers.begin(), net.helpers.end());
+  plan.notes.insert(plan.notes.end(), net.notes.begin(), net.notes.end());
+  plan.warnings.insert(plan.warnings.end(), net.warnings.begin(), net.warnings.end());
+
+  landlock::Inputs ll;
+  ll.enabled = profile.landlock.value;
+  ll.disabled_at = profile.landlock.origin.to_string();
+  ll.abi = host.landlock_abi;
+  ll.kernel_errno = host.landlock_errno;
+  plan.landlock = landlock::plan_landlock(ll, plan.mounts);
+  plan.notes.insert(plan.notes.end(), plan.landlock.notes.begin(), plan.landlock.notes.end());
 
   plan.argv = options.command.empty() ? profile.command.value : options.command;
   // A relative file argument reaches the app as the absolute path that was bound.

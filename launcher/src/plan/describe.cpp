@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "plan/landlock.hpp"
 #include "plan/plan.hpp"
 
 namespace cloister::plan {
@@ -69,8 +70,36 @@ std::string describe_mount(const MountOp& m) {
     case MountKind::Pin:
       what = "pin      " + m.target + " (bound over itself: cannot be renamed from inside)";
       break;
+    case MountKind::DataBind:
+      what = "databind " + m.target + " (generated, " + std::to_string(m.source.size()) +
+             " bytes, ro)";
+      break;
   }
   return what + "  # " + m.origin;
+}
+
+std::string network_text(const SandboxPlan& plan) {
+  switch (plan.network) {
+    case profile::NetworkMode::None:
+      return "none (empty namespace, loopback up)";
+    case profile::NetworkMode::User:
+      return "user (own namespace, loopback up; pasta connects it to the host's networks by "
+             "NAT, see helpers)";
+    case profile::NetworkMode::Host:
+      return "host";
+  }
+  return "?";
+}
+
+void describe_landlock(std::ostringstream& o, const LandlockPlan& ll) {
+  o << "landlock: " << ll.status << "\n";
+  if (ll.abi == 0) return;
+  o << "  handled (denied unless granted below): " << landlock::access_text(ll.handled_fs) << "\n";
+  for (const auto& r : ll.rules) {
+    std::string access = landlock::access_text(r.access);
+    if (access.size() < 9) access.resize(9, ' ');
+    o << "  " << access << " " << r.path << "  # " << r.origin << "\n";
+  }
 }
 
 }  // namespace
@@ -104,7 +133,7 @@ std::string describe(const SandboxPlan& plan) {
   o << "gid_map: " << plan.gid_map.text();
   o << "setgroups: deny\n";
   o << "hostname: " << plan.hostname << "\n";
-  o << "network: " << (plan.ns.net ? "none (empty namespace, loopback up)" : "host") << "\n";
+  o << "network: " << network_text(plan) << "\n";
 
   o << "mounts (in order, on a fresh tmpfs root that is made read-only last):\n";
   for (const auto& m : plan.mounts) o << "  " << describe_mount(m) << "\n";
@@ -116,9 +145,15 @@ std::string describe(const SandboxPlan& plan) {
         << " made in the persistent home for the run, removed after it\n";
   }
   if (!plan.helpers.empty()) {
-    o << "helpers (started on the host before the sandbox, stopped after it):\n";
-    o << "  private directory: " << plan.instance_dir << " (mode 0700)\n";
-    for (const auto& h : plan.helpers) o << "  " << h.name << ": " << quote_argv(h.argv) << "\n";
+    o << "helpers (run on the host, stopped after the sandbox):\n";
+    if (!plan.instance_dir.empty())
+      o << "  private directory: " << plan.instance_dir << " (mode 0700)\n";
+    for (const auto& h : plan.helpers) {
+      o << "  " << h.name << ": " << quote_argv(h.argv)
+        << (h.joins_sandbox ? " <pid 1 of the sandbox>\n    (joins the sandbox's namespaces once "
+                              "they exist; the app starts when it is ready)\n"
+                            : "\n    (started and ready before the sandbox)\n");
+    }
   }
   if (!plan.protected_paths.empty()) {
     o << "protected inside writable grants (parents pinned; checked at each launch against\n  "
@@ -155,6 +190,7 @@ std::string describe(const SandboxPlan& plan) {
 
   o << "privileges: no_new_privs; every capability dropped (all sets, bounding, ambient)\n";
   o << "nested user namespaces: " << (plan.allow_user_namespaces ? "allowed" : "denied") << "\n";
+  describe_landlock(o, plan.landlock);
   o << "seccomp (default allow; these are denied";
   if (!plan.seccomp.extra_arches.empty()) {
     o << "; also for";

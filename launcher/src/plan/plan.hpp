@@ -47,6 +47,8 @@ enum class MountKind {
   Hide,      // mask `target`: an empty read-only dir or file over it (type from the host)
   ReadOnly,  // `target`, already in the sandbox, bound over itself read-only; skipped if absent
   Pin,       // directory `target` bound over itself, so the app cannot rename it (EBUSY)
+  DataBind,  // a file holding `source`, bound read-only over `target` (a file or a symlink
+             // there is covered, not followed; made if missing), e.g. the generated resolv.conf
 };
 
 const char* to_string(MountKind k);
@@ -101,14 +103,58 @@ struct Rlimit {
   std::uint64_t value = 0;
 };
 
-// A process the launcher starts on the host, outside the sandbox, before the sandbox (e.g.
-// xdg-dbus-proxy). The executor inserts "--fd=N" after argv[0] (a pipe: the helper writes a
-// byte when it listens and exits when the launcher, and so the sandbox, is gone), waits for
-// `socket` to exist, and only then builds the sandbox.
+// Every helper gets the write end of a readiness pipe as this fd; one that joins the sandbox
+// also gets the sandbox's user and network namespaces as the other two (opened by the launcher
+// while pid 1 waits, so the helper needs no access to pid 1's /proc entries).
+constexpr int kHelperReadyFd = 3;
+constexpr int kHelperUsernsFd = 5;
+constexpr int kHelperNetnsFd = 6;
+
+// How a helper says it is ready on that pipe, and so how it is stopped.
+enum class HelperReady {
+  FdArgument,  // "--fd=3" inserted after argv[0]: the helper writes a byte when it listens and
+               // exits when the pipe's other end closes (the launcher ending, in any way)
+  PidFile,     // argv itself names "/proc/self/fd/3" as the helper's pid file (pasta --pid):
+               // a line there means it is set up; stopped with SIGTERM
+};
+
+// A process the launcher starts on the host, outside the sandbox (xdg-dbus-proxy, pasta). A
+// helper that does not join the sandbox is started and awaited (and `socket` checked) before
+// the sandbox is built. One that joins it is started once the sandbox's namespaces exist (given
+// as fds, see kHelperUsernsFd), set up in parallel with the sandbox, and awaited before the
+// app starts.
 struct HelperProcess {
   std::string name;               // "session bus proxy"
   std::vector<std::string> argv;  // argv[0] is an absolute host path
   std::string socket;             // host path the helper listens on (inside instance_dir)
+  HelperReady ready = HelperReady::FdArgument;
+  bool joins_sandbox = false;
+  // Lines of its output (captured, shown when it fails or after the sandbox) starting with one
+  // of these are known noise and not shown.
+  std::vector<std::string> quiet_output;
+};
+
+// One Landlock path rule: `access` (LANDLOCK_ACCESS_FS_* bits, see plan/landlock.hpp) on the
+// hierarchy at `path`, a path inside the sandbox once its root is in place.
+struct LandlockRule {
+  std::string path;
+  std::uint64_t access = 0;
+  bool is_dir = true;  // file rules may carry only the rights that apply to files
+  std::string origin;
+};
+
+// The Landlock layer, one ruleset, applied in pid 1 after the mounts and before seccomp, so
+// every process of the sandbox is inside it. Built by the planner for the kernel's ABI; the
+// same data serves any later process that must get the app's restrictions.
+struct LandlockPlan {
+  int abi = 0;                   // 0: nothing applied (`status` says why)
+  std::uint64_t handled_fs = 0;  // filesystem rights denied except where a rule grants them
+  std::uint64_t scoped = 0;      // LANDLOCK_SCOPE_* bits (ABI 6+)
+  std::vector<LandlockRule> rules;
+  std::string status;  // one line for -v and --dry-run: the ABI found and what is applied
+  // Read-only grants Landlock cannot cover: a right granted on a directory holds everywhere
+  // below it, so inside a writable one only their read-only mount protects them.
+  std::vector<std::string> notes;
 };
 
 // How long what the app left running has between SIGTERM and SIGKILL once the app is gone.
@@ -133,6 +179,7 @@ struct SandboxPlan {
   std::vector<std::string> file_args;
   std::string hostname;
   bool loopback_up = true;
+  profile::NetworkMode network = profile::NetworkMode::None;
 
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside the sandbox
   std::vector<std::string> env;   // "NAME=value", sorted, the app's whole environment
@@ -142,6 +189,7 @@ struct SandboxPlan {
 
   seccomp::RuleSet seccomp;
   bool allow_user_namespaces = false;
+  LandlockPlan landlock;
 
   // Host directory private to this launch (0700, under $XDG_RUNTIME_DIR/cloister), created
   // before the helpers start and removed when the sandbox ends. It holds the instance record
@@ -227,6 +275,9 @@ std::string filter_xauthority(const std::string& data, const std::string& displa
 
 // The display number of a local X11 DISPLAY (":0", ":1.0", "unix:2"); "" for others.
 std::string local_display_number(const std::string& display);
+
+// True when a helper joins the sandbox: the app must wait until it is ready.
+bool waits_for_helpers(const SandboxPlan& plan);
 
 // Human-readable plan: `cloister run --dry-run` and the golden files.
 std::string describe(const SandboxPlan& plan);

@@ -68,6 +68,9 @@ struct Layer {
   std::optional<Item> hostname;
   std::optional<Setting<TimeMode>> time;
 
+  std::vector<Item> host_ports;  // [network], as written
+  std::optional<Item> net_interface;
+
   std::vector<PathItem> read_only;
   std::vector<PathItem> read_write;
   std::vector<PathItem> tmpfs;
@@ -83,6 +86,7 @@ struct Layer {
   std::vector<Item> seccomp_deny;
   std::optional<Setting<bool>> user_namespaces;
   std::vector<PathItem> accept_escape;
+  std::optional<Setting<bool>> landlock;
 
   // [desktop]; the lists hold the entries as written (expanded and checked when merged).
   std::optional<Setting<bool>> x11;
@@ -135,6 +139,11 @@ const Sourced<DbusMode>& dbus_mode(const Profile& p, DbusBus bus);
 // rule is NAME=[METHOD][@PATH] as xdg-dbus-proxy's --call and --broadcast take it.
 std::string dbus_name_problem(const std::string& raw, const std::string& value);
 std::string dbus_rule_problem(const std::string& raw, const std::string& value);
+
+// network.cpp: what is wrong with a [network] value ("" = nothing). A host port is
+// "tcp/N" or "udp/N" with N in 1..65535; an interface a Linux interface name.
+std::string host_port_problem(const std::string& value);
+std::string interface_problem(const std::string& value);
 
 // parse.cpp: TOML text -> Layer. A syntax error yields no layer (one diagnostic).
 std::optional<Layer> parse_layer(const std::string& file, std::string_view text,

@@ -10,7 +10,17 @@
 
 namespace cloister::profile {
 
-const char* to_string(NetworkMode m) { return m == NetworkMode::None ? "none" : "host"; }
+const char* to_string(NetworkMode m) {
+  switch (m) {
+    case NetworkMode::None:
+      return "none";
+    case NetworkMode::User:
+      return "user";
+    case NetworkMode::Host:
+      return "host";
+  }
+  return "?";
+}
 const char* to_string(IpcMode m) { return m == IpcMode::Private ? "private" : "host"; }
 const char* to_string(TimeMode m) { return m == TimeMode::Host ? "host" : "private"; }
 const char* to_string(BackgroundMode m) { return m == BackgroundMode::Stop ? "stop" : "wait"; }

@@ -76,6 +76,7 @@ class Merger {
     set_scalar(out_.ipc, layer.ipc);
     set_scalar(out_.time, layer.time);
     if (layer.hostname) add_hostname(*layer.hostname);
+    add_network(layer);
     add_paths(layer);
     set_scalar(out_.home, layer.home);
     append_unique(out_.devices, layer.devices);
@@ -88,6 +89,7 @@ class Merger {
     append_unique_items(deny_, layer.seccomp_deny);
     set_scalar(out_.user_namespaces, layer.user_namespaces);
     for (const auto& p : layer.accept_escape) add_accepted_escape(p);
+    set_scalar(out_.landlock, layer.landlock);
     add_desktop(layer);
     set_scalar(out_.open_files, layer.open_files);
     set_scalar(out_.processes, layer.processes);
@@ -97,6 +99,7 @@ class Merger {
     check_hidden_grants();
     check_seccomp_conflicts(files);
     check_dbus_modes();
+    check_network_mode();
   }
 
  private:
@@ -232,6 +235,53 @@ class Merger {
     out_.accept_escape.push_back({*path, false, item.origin});
   }
 
+  // [network] values are taken as written (no ${VAR}): addresses, ports and interface names.
+  void add_network(const Layer& layer) {
+    auto add_list = [this](const std::vector<Item>& items,
+                           std::string (*problem)(const std::string&),
+                           std::vector<Sourced<std::string>>& out) {
+      for (const auto& item : items) {
+        std::string p = problem(item.text);
+        if (!p.empty()) {
+          error(item.origin, item.key, p);
+          continue;
+        }
+        network_entries_.push_back(item);
+        bool dup = std::any_of(out.begin(), out.end(),
+                               [&](const Sourced<std::string>& s) { return s.value == item.text; });
+        if (!dup) out.push_back({item.text, item.origin});
+      }
+    };
+    add_list(layer.host_ports, host_port_problem, out_.host_ports);
+    if (layer.net_interface) {
+      const Item& item = *layer.net_interface;
+      std::string p = interface_problem(item.text);
+      if (!p.empty()) {
+        error(item.origin, item.key, p);
+      } else {
+        network_entries_.push_back(item);
+        out_.net_interface = {item.text, item.origin};
+      }
+    }
+  }
+
+  // The [network] keys configure pasta, which only network = "user" starts. Checked on the
+  // merged profile: the mode may come from an include or the override.
+  void check_network_mode() {
+    const auto& mode = out_.network;
+    if (mode.value == NetworkMode::User) return;
+    std::string now =
+        "it is \"" + std::string(to_string(mode.value)) + "\", " +
+        (mode.origin.builtin() ? std::string("the default") : "set at " + mode.origin.to_string());
+    for (const auto& item : network_entries_) {
+      error(item.origin, item.key,
+            item.key.substr(0, item.key.find('[')) + " needs network = \"user\" in [namespaces] (" +
+                now +
+                "): it configures the user-mode network; set network = \"user\", or "
+                "remove this entry");
+    }
+  }
+
   void add_desktop(const Layer& layer) {
     for (const auto& flag : desktop_flags()) set_scalar(out_.*(flag.profile), layer.*(flag.layer));
     set_scalar(out_.dbus_session, layer.dbus_session);
@@ -338,6 +388,7 @@ class Merger {
   std::vector<Item> allow_;  // first entry for each name, with its key, as in out_
   std::vector<Item> deny_;
   std::vector<std::pair<const DbusList*, Item>> dbus_entries_;  // kept entries, merge order
+  std::vector<Item> network_entries_;  // every valid [network] value, merge order
 };
 
 }  // namespace

@@ -15,8 +15,8 @@
 namespace cloister::profile::detail {
 namespace {
 
-const EnumNames<NetworkMode> kNetworkNames = {{"none", NetworkMode::None},
-                                              {"host", NetworkMode::Host}};
+const EnumNames<NetworkMode> kNetworkNames = {
+    {"none", NetworkMode::None}, {"user", NetworkMode::User}, {"host", NetworkMode::Host}};
 const EnumNames<IpcMode> kIpcNames = {{"private", IpcMode::Private}, {"host", IpcMode::Host}};
 const EnumNames<TimeMode> kTimeNames = {{"host", TimeMode::Host}, {"private", TimeMode::Private}};
 const EnumNames<BackgroundMode> kBackgroundNames = {{"stop", BackgroundMode::Stop},
@@ -66,6 +66,8 @@ class Parser : public TomlReader {
         if (auto* t = table(v, key)) parse_app(*t, key);
       } else if (name == "namespaces") {
         if (auto* t = table(v, key)) parse_namespaces(*t, key);
+      } else if (name == "network") {
+        if (auto* t = table(v, key)) parse_network(*t, key);
       } else if (name == "filesystem") {
         if (auto* t = table(v, key)) parse_filesystem(*t, key);
       } else if (name == "environment") {
@@ -79,8 +81,8 @@ class Parser : public TomlReader {
       } else {
         error(at(k), key,
               "unknown top-level key " + quote(name) +
-                  "; known keys are include and the tables [app], [namespaces], [filesystem], "
-                  "[environment], [security], [desktop] and [limits]");
+                  "; known keys are include and the tables [app], [namespaces], [network], "
+                  "[filesystem], [environment], [security], [desktop] and [limits]");
       }
     }
     return std::move(layer_);
@@ -150,6 +152,22 @@ class Parser : public TomlReader {
         if (auto item = string_value(v, key)) layer_.hostname = std::move(item);
       } else {
         unknown_key(k, tk, "network, ipc, hostname and time");
+      }
+    }
+  }
+
+  // Types only: the values are checked in merge.cpp, which also checks that the merged
+  // profile has network = "user" (an include may set it).
+  void parse_network(const toml::table& t, const std::string& tk) {
+    for (auto&& [k, v] : t) {
+      const std::string name(k.str());
+      std::string key = join_key(tk, name);
+      if (name == "host-ports") {
+        if (auto items = string_array(v, key)) layer_.host_ports = std::move(*items);
+      } else if (name == "interface") {
+        if (auto item = string_value(v, key)) layer_.net_interface = std::move(item);
+      } else {
+        unknown_key(k, tk, "host-ports and interface");
       }
     }
   }
@@ -259,8 +277,11 @@ class Parser : public TomlReader {
         if (auto s = bool_value(v, key)) layer_.user_namespaces = s;
       } else if (name == "accept-escape") {
         layer_.accept_escape = path_array(v, key);
+      } else if (name == "landlock") {
+        if (auto s = bool_value(v, key)) layer_.landlock = s;
       } else {
-        unknown_key(k, tk, "seccomp-allow, seccomp-deny, user-namespaces and accept-escape");
+        unknown_key(k, tk,
+                    "seccomp-allow, seccomp-deny, user-namespaces, accept-escape and landlock");
       }
     }
   }

@@ -18,7 +18,7 @@ struct Sourced {
   Origin origin;  // built-in when never set by a file
 };
 
-enum class NetworkMode { None, Host };
+enum class NetworkMode { None, User, Host };
 enum class IpcMode { Private, Host };
 enum class TimeMode { Host, Private };
 enum class HomeMode { Tmpfs, Persistent, HostRo, Host };
@@ -60,6 +60,10 @@ struct Profile {
   Sourced<std::string> hostname;  // empty: the app name
   Sourced<TimeMode> time{TimeMode::Host, {}};
 
+  // [network] only with network = "user" (see docs/network.md)
+  std::vector<Sourced<std::string>> host_ports;  // "tcp/631": host loopback ports reachable
+  Sourced<std::string> net_interface;            // host interface to copy and bind to
+
   // [filesystem]
   std::vector<PathEntry> read_only;
   std::vector<PathEntry> read_write;
@@ -82,6 +86,7 @@ struct Profile {
   // Read-write grants (paths as in read-write, or the home for home = "host") whose reach into
   // ~/.bashrc, ~/.config/autostart and the like the user accepts; `run` refuses others.
   std::vector<PathEntry> accept_escape;
+  Sourced<bool> landlock{true, {}};  // the Landlock layer (best effort; off is a risk)
 
   // [desktop] what of the user's desktop session the app may use. All off by default.
   Sourced<bool> x11{false, {}};      // the display's socket + a filtered Xauthority
