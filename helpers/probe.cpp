@@ -41,6 +41,8 @@
 #include <string>
 #include <vector>
 
+#include "probe_net.hpp"
+
 extern char** environ;
 
 namespace {
@@ -913,6 +915,29 @@ int check_inspect(const Args& a) {
 
 int run_batch(const Args& a);
 
+int run_named_check(const std::string& name, const Args& args);
+
+// Says after=waiting, waits for a line on FIFO (the test does something meanwhile, e.g. mounts
+// or starts a process outside), puts it for every "{}" in the arguments and runs the check.
+int check_after(const Args& a) {
+  kv("after", "waiting");  // the test may act once it reads this
+  std::fflush(stdout);
+  int fd = open(a[0].c_str(), O_RDONLY | O_CLOEXEC);  // blocks until the test opens it
+  if (fd < 0) return report("after", errno_name(errno));
+  std::string line;
+  char c;
+  for (ssize_t n; (n = read(fd, &c, 1)) != 0 && c != '\n';) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    line += c;
+  }
+  close(fd);
+  Args rest(a.begin() + 2, a.end());
+  for (auto& arg : rest)
+    for (std::size_t pos; (pos = arg.find("{}")) != std::string::npos;) arg.replace(pos, 2, line);
+  return run_named_check(a[1], rest);
+}
+
 struct Check {
   const char* name;
   std::size_t min_args;
@@ -981,6 +1006,15 @@ const Check kChecks[] = {
      "LABEL CHECK [ARG...] [::: LABEL CHECK [ARG...]]...: several checks in one run, each\n"
      "                   key prefixed with \"LABEL.\", values with \\ and newlines escaped",
      run_batch},
+    {"routes", 0, 0, "addr.IF=a,b and mtu.IF per interface, default4/default6=IF,GATEWAY|none",
+     probe::check_routes},
+    {"tcp-talk", 2, 3, "ADDR PORT [TIMEOUT_S] (numeric): connect, reply=<first line from it>",
+     probe::check_tcp_talk},
+    {"kill", 2, 2, "PID SIG: kill=ok|ERRNO", probe::check_kill},
+    {"nested-sandbox", 0, 0, "a Chromium-like sandbox inside: unshare, uid_map, inner_pid, chroot",
+     probe::check_nested_sandbox},
+    {"after", 2, kMany, "FIFO CHECK [ARG...]: reads a line from FIFO, puts it for {}, runs CHECK",
+     check_after},
 };
 
 int run_check(const Check& c, const Args& args) {
@@ -1028,6 +1062,15 @@ int usage(std::FILE* out, int status) {
   std::fprintf(out, "usage: cloister-probe CHECK [ARG...]\nprints key=value lines; checks:\n");
   for (const Check& c : kChecks) std::fprintf(out, "  %-16s %s\n", c.name, c.usage);
   return status;
+}
+
+int run_named_check(const std::string& name, const Args& args) {
+  const Check* c = find_check(name);
+  if (c == nullptr) {
+    std::fprintf(stderr, "cloister-probe: unknown check \"%s\"\n", name.c_str());
+    return kExitUsage;
+  }
+  return run_check(*c, args);
 }
 
 }  // namespace

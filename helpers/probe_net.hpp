@@ -1,0 +1,24 @@
+// Checks of cloister-probe that live outside probe.cpp (network and Landlock). Each prints
+// key=value lines and returns 0 when the check ran, kExitUsage on bad arguments.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace probe {
+
+using Args = std::vector<std::string>;
+constexpr int kExitUsage = 2;
+
+// addr.IF=a,b per interface, mtu.IF, default4=IF,GATEWAY|none, default6=IF,GATEWAY|none.
+int check_routes(const Args& a);
+// ADDR PORT [TIMEOUT_S]: connect=ok|ERRNO, then reply=<first line the peer sent>.
+int check_tcp_talk(const Args& a);
+// PID SIG: kill=ok|ERRNO.
+int check_kill(const Args& a);
+// What Chromium's zygote does for its own sandbox: unshare (new user, pid and network
+// namespaces), setgroups, uid_map, gid_map, inner_pid (1), inner_interfaces (lo only: 1),
+// chroot into an empty directory, chdir, inner_exit.
+int check_nested_sandbox(const Args& a);
+
+}  // namespace probe
