@@ -1,5 +1,6 @@
-// The shipped networked profiles (firefox-esr, chromium, thunderbird, hexchat, pidgin,
-// transmission-gtk), as shipped: an override only adds the probe's directory. From inside
+// Every shipped app profile with the network layer (firefox-esr, chromium, thunderbird, hexchat,
+// pidgin, transmission-gtk and the others), as shipped: an override only adds the probe's
+// directory. From inside
 // each: the internet works (the test host, through NAT), the host's loopback services, its
 // abstract sockets (an X11 one among them) and its files stay out of reach, and Chromium's own
 // sandbox can still be built.
@@ -9,8 +10,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "harness.hpp"
 #include "test_host.hpp"
@@ -54,6 +58,24 @@ int loopback_listener(std::string& port) {
   return fd;
 }
 
+// The shipped app profiles that include the network layer (so new ones are covered too).
+std::vector<std::string> networked_profiles() {
+  std::vector<std::string> out;
+  const std::string dir = source_dir() + "/profiles";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".toml") continue;
+    std::ifstream in(entry.path());
+    bool networked = false, app = false;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("include", 0) == 0 && contains(line, "\"network\"")) networked = true;
+      if (line.rfind("command", 0) == 0) app = true;
+    }
+    if (networked && app) out.push_back(entry.path().stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("the shipped networked profiles: internet yes, host loopback, sockets and files no",
@@ -68,11 +90,16 @@ TEST_CASE("the shipped networked profiles: internet yes, host loopback, sockets 
   const std::string service = "cloister-test-profiles-" + std::to_string(getpid());
   AbstractListener other(service);
 
-  for (const char* app :
+  const std::vector<std::string> apps = networked_profiles();
+  for (const char* named :
        {"firefox-esr", "chromium", "thunderbird", "hexchat", "pidgin", "transmission-gtk"}) {
+    INFO(named);
+    CHECK(std::count(apps.begin(), apps.end(), named) == 1);
+  }
+  for (const std::string& app : apps) {
     DYNAMIC_SECTION(app) {
       TempDir dir;
-      dir.write(std::string("config/cloister/overrides/") + app + ".toml",
+      dir.write("config/cloister/overrides/" + app + ".toml",
                 "[filesystem]\nread-only = [" + quote(probe_dir()) + "]\n");
       RunOptions opts;
       opts.env["XDG_CONFIG_HOME"] = dir.path() + "/config";
