@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 namespace cloister::plan {
 namespace {
@@ -145,21 +146,25 @@ NetworkPart plan_network(const profile::Profile& profile, const host::HostFacts&
   pasta.name = "the user-mode network (pasta)";
   pasta.ready = HelperReady::PidFile;  // it writes its pid there once the interface is set up
   pasta.joins_sandbox = true;
-  pasta.argv = {host.pasta, "--config-net", "--foreground", "--quiet", "--ns-ifname",
-                kSandboxInterface, "--tcp-ports", "none", "--udp-ports", "none", "--tcp-ns",
-                port_spec(profile.host_ports, "tcp"), "--udp-ns",
-                port_spec(profile.host_ports, "udp"), "--no-map-gw", "--dns-forward",
-                kDnsForwardAddress,
-                // The namespaces as the launcher opened them; with paths as targets pasta would
-                // also watch them for deletion, which a /proc/self/fd path never reports.
-                "--userns", "/proc/self/fd/" + std::to_string(kHelperUsernsFd), "--netns",
-                "/proc/self/fd/" + std::to_string(kHelperNetnsFd), "--no-netns-quit"};
+  auto add = [&pasta](std::initializer_list<std::string> args) {
+    pasta.argv.insert(pasta.argv.end(), args);
+  };
+  add({host.pasta, "--config-net", "--foreground", "--quiet"});
+  add({"--ns-ifname", kSandboxInterface});
+  add({"--tcp-ports", "none", "--udp-ports", "none"});      // nothing forwarded into the sandbox
+  add({"--tcp-ns", port_spec(profile.host_ports, "tcp")});  // only host-ports spliced out
+  add({"--udp-ns", port_spec(profile.host_ports, "udp")});
+  add({"--no-map-gw"});
+  add({"--dns-forward", kDnsForwardAddress});
+  // The namespaces as the launcher opened them; with paths as targets pasta would also watch
+  // them for deletion, which a /proc/self/fd path never reports.
+  add({"--userns", "/proc/self/fd/" + std::to_string(kHelperUsernsFd)});
+  add({"--netns", "/proc/self/fd/" + std::to_string(kHelperNetnsFd), "--no-netns-quit"});
   if (!profile.net_interface.value.empty()) {
     const std::string& ifname = profile.net_interface.value;
-    pasta.argv.insert(pasta.argv.end(),
-                      {"--interface", ifname, "--outbound-if4", ifname, "--outbound-if6", ifname});
+    add({"--interface", ifname, "--outbound-if4", ifname, "--outbound-if6", ifname});
   }
-  pasta.argv.insert(pasta.argv.end(), {"--pid", "/proc/self/fd/" + std::to_string(kHelperReadyFd)});
+  add({"--pid", "/proc/self/fd/" + std::to_string(kHelperReadyFd)});
   // Noise, not news: this pasta warns about a host resolv.conf naming only 127.0.0.53 (the
   // forwarder still reaches it), and about a missing syslog socket on every message.
   pasta.quiet_output = {"Couldn't get any nameserver address", "Failed to send "};
