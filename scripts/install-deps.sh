@@ -23,6 +23,8 @@ packages=(
   pulseaudio pulseaudio-utils
   weston wayland-utils
   fonts-dejavu-core
+  # network = "user" (pasta) and its tests' test host (scripts/test-host.sh).
+  passt iproute2 socat dnsmasq-base
   # Small real apps the smoke test (ctest smoke.apps) launches through their shipped profiles,
   # about 60 MB to download; scripts/install-apps.sh installs the rest of the profiles' apps.
   mupdf galculator mousepad ristretto zathura zathura-pdf-poppler xarchiver geany viewnior mtpaint

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: `sudo scripts/test.sh`.
-# As root it installs the dependencies, then re-runs itself as an unprivileged user (the
-# sandbox tests must not run as root); as a user it builds and runs every test with ctest
-# (unit, integration, smoke, stress), then, for a full run (no ctest arguments), the unit and
-# integration tests again under ASan+UBSan (scripts/sanitize.sh) and the fuzzers for
-# $CLOISTER_FUZZ_SECONDS (60) each (scripts/fuzz.sh). CLOISTER_TEST_QUICK=1 leaves those two
-# out, and says so.
+# As root it installs the dependencies and sets up the network tests' test host (a network
+# namespace on this machine, and /dev/net/tun usable by users: scripts/test-host.sh), then
+# re-runs itself as an unprivileged user (the sandbox tests must not run as root); as a user it
+# builds and runs every test with ctest (unit, integration, smoke, stress), then, for a full run
+# (no ctest arguments), the unit and integration tests again under ASan+UBSan
+# (scripts/sanitize.sh) and the fuzzers for $CLOISTER_FUZZ_SECONDS (60) each (scripts/fuzz.sh).
+# CLOISTER_TEST_QUICK=1 leaves those two out, and says so.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
   "$src/scripts/install-deps.sh"
+  "$src/scripts/test-host.sh" up
   # The .deb, built, linted, installed and run from /usr/bin (needs root to install).
   "$src/scripts/package-test.sh"
   exec "$src/scripts/as-user.sh" scripts/test.sh "$@"
