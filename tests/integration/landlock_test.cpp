@@ -231,3 +231,26 @@ TEST_CASE("Landlock: the sandbox cannot signal a process outside its domain",
     CHECK(outsider.died_of(SIGTERM, landlock ? 0 : 5) == !landlock);
   }
 }
+
+TEST_CASE("Landlock: everyday writes still work (truncating opens of devices and /proc files)",
+          "[landlock]") {
+  require_preconditions();
+  TempDir dir;
+  const std::string profile = dir.write("daily.toml", ProfileText().str());
+  // A shell's redirection opens with O_TRUNC, which Landlock checks as a right of its own;
+  // Chromium adjusts its renderers' oom_score_adj the same way.
+  const std::string script =
+      "echo x > /dev/null && echo devnull=ok; "
+      "echo 500 > /proc/self/oom_score_adj && echo oom=ok; "
+      "echo y > /tmp/f && echo z > /tmp/f && echo tmp=ok; "
+      "echo w > \"$HOME/f\" && mkdir \"$HOME/d\" && mv \"$HOME/f\" \"$HOME/d/g\" && echo home=ok; "
+      "mkfifo /tmp/p && ln -s /tmp/f /tmp/l && rm /tmp/p /tmp/l && echo make=ok";
+  Result r = run_sandboxed(profile, {"/bin/sh", "-c", script});
+  INFO(r.describe());
+  CHECK(r.status == 0);
+  auto kv = parse_kv(r.out);
+  for (const char* k : {"devnull", "oom", "tmp", "home", "make"}) {
+    INFO(k);
+    CHECK(value(kv, k) == "ok");
+  }
+}

@@ -173,3 +173,33 @@ TEST_CASE("chromium's profile: its own nested sandbox still works under Landlock
   INFO(denied.describe());
   CHECK(value(parse_kv(denied.out), "unshare") == "EPERM");
 }
+
+TEST_CASE("chromium, the real one, renders a page with its own sandbox inside cloister's",
+          "[landlock][profiles][chromium]") {
+  require_preconditions();
+  require_user_network();
+  if (access("/usr/bin/chromium", X_OK) != 0) {
+    WARN(
+        "SKIPPED: chromium is not installed here (scripts/install-apps.sh installs it); the "
+        "probe's nested-sandbox check above does Chromium's steps instead");
+    return;
+  }
+  TempDir dir;
+  RunOptions opts;
+  opts.env["XDG_CONFIG_HOME"] = dir.path() + "/config";
+  opts.env["XDG_DATA_HOME"] = dir.path() + "/data";
+  opts.env["DISPLAY"] = std::nullopt;
+  opts.timeout_s = 120;
+  // Chromium refuses to run without its own sandbox (there is no --no-sandbox here): a page
+  // rendered means its zygote built it, in nested namespaces, under Landlock.
+  Result r =
+      run({cloister_bin(), "run", "chromium", "--", "chromium", "--headless=new", "--disable-gpu",
+           "--no-first-run", "--dump-dom", "data:text/html,<p id=x>cloister-ok</p>"},
+          opts);
+  INFO(r.describe());
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, "<p id=\"x\">cloister-ok</p>"));
+  // What Landlock once refused it: writing its renderers' oom_score_adj (opened with O_TRUNC).
+  CHECK_FALSE(contains(r.err, "Failed to adjust OOM score"));
+  CHECK_FALSE(contains(r.err, "No usable sandbox"));
+}

@@ -67,7 +67,7 @@ TEST_CASE("the ruleset mirrors the mounts", "[plan][landlock]") {
   const std::uint64_t rw = kExecute | kWriteFile | kReadFile | kReadDir | kRemoveDir | kRemoveFile |
                            kMakeDir | kMakeReg | kMakeSock | kMakeFifo | kMakeSym | kRefer |
                            kTruncate | kIoctlDev;
-  const std::uint64_t dev = kReadFile | kWriteFile | kIoctlDev | kReadDir;
+  const std::uint64_t dev = kReadFile | kWriteFile | kTruncate | kIoctlDev | kReadDir;
   const std::vector<Row> rows = {
       {"/", kReadDir, true},                    // listing only
       {"/usr", kRo, true},                      // read-only grant
@@ -81,7 +81,7 @@ TEST_CASE("the ruleset mirrors the mounts", "[plan][landlock]") {
       {"/dev/dri", dev, true},                  // devices = ["dri"]
       {"/dev/pts", dev, true},                  //
       {"/dev/shm", rw, true},                   //
-      {"/proc", kReadFile | kReadDir | kWriteFile, true},
+      {"/proc", kReadFile | kReadDir | kWriteFile | kTruncate, true},
       {"/etc/passwd", kReadFile, false},  // generated (no /etc granted)
   };
   for (const auto& r : rows) {
@@ -182,9 +182,12 @@ TEST_CASE("access rights as describe() shows them", "[plan][landlock]") {
   CHECK(access_text(kReadFile | kExecute) == "ro");
   CHECK(access_text(handled_fs_for(7) & ~(kMakeChar | kMakeBlock)) == "rw");
   CHECK(access_text(handled_fs_for(2) & ~(kMakeChar | kMakeBlock)) == "rw");
-  CHECK(access_text(kReadFile | kWriteFile | kIoctlDev | kReadDir) == "dev");
+  CHECK(access_text(kReadFile | kWriteFile | kTruncate | kIoctlDev | kReadDir) == "dev");
+  CHECK(access_text(kReadFile | kWriteFile | kTruncate | kIoctlDev) == "dev");
   CHECK(access_text(kReadFile | kWriteFile | kIoctlDev) == "dev");
-  CHECK(access_text(kReadFile | kWriteFile | kReadDir) == "write-file,read-file,read-dir");
+  CHECK(access_text(kReadFile | kWriteFile | kTruncate | kReadDir) == "proc");
+  CHECK(access_text(kReadFile | kWriteFile | kReadDir) == "proc");
+  CHECK(access_text(kWriteFile | kReadDir) == "write-file,read-dir");
   CHECK(access_text(kReadDir) == "read-dir");
   CHECK(access_text(kMakeChar | kRefer) == "make-char,refer");
 }

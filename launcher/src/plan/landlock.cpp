@@ -16,10 +16,12 @@ constexpr std::uint64_t kRead = kReadFile | kReadDir | kExecute;
 constexpr std::uint64_t kWritable = kExecute | kWriteFile | kReadFile | kReadDir | kRemoveDir |
                                     kRemoveFile | kMakeDir | kMakeReg | kMakeSock | kMakeFifo |
                                     kMakeSym | kRefer | kTruncate | kIoctlDev;
-constexpr std::uint64_t kDevice = kReadFile | kWriteFile | kIoctlDev | kReadDir;
-// /proc: reading, and writing the few files apps write (their own oom_score_adj, a nested
-// sandbox's uid_map); the sysctl knobs stay read-only mounts.
-constexpr std::uint64_t kProc = kReadFile | kReadDir | kWriteFile;
+// Truncate too: a shell's `>/dev/null`, and most programs writing a file, open with O_TRUNC,
+// which Landlock checks as a right of its own.
+constexpr std::uint64_t kDevice = kReadFile | kWriteFile | kTruncate | kIoctlDev | kReadDir;
+// /proc: reading, and writing the few files apps write (their own oom_score_adj, Chromium its
+// renderers', a nested sandbox's uid_map); the sysctl knobs stay read-only mounts.
+constexpr std::uint64_t kProc = kReadFile | kReadDir | kWriteFile | kTruncate;
 
 std::string unavailable(int err) {
   if (err == EOPNOTSUPP)
@@ -149,7 +151,8 @@ std::string access_text(std::uint64_t access) {
   if (is(kWritable, by_abi)) return "rw";
   if (is(kRead, 0)) return "ro";
   if (is(kRead & kFileRights, 0)) return "ro";
-  if ((access & kIoctlDev) && is(kDevice, kReadDir)) return "dev";
+  if ((access & kIoctlDev) && is(kDevice, kReadDir | kTruncate)) return "dev";
+  if (is(kProc, kTruncate)) return "proc";
   static const char* const kNames[] = {"execute",    "write-file",  "read-file", "read-dir",
                                        "remove-dir", "remove-file", "make-char", "make-dir",
                                        "make-reg",   "make-sock",   "make-fifo", "make-block",
