@@ -51,7 +51,19 @@ Record sample() {
   plan::MountOp pin;
   pin.kind = plan::MountKind::Pin;
   pin.target = "/home/user/Documents";
-  p.mounts = {dev, file, hide, pin, tmp, usr};
+  plan::MountOp resolv;  // a mount of a generated file: in the record, without its contents
+  resolv.kind = plan::MountKind::DataBind;
+  resolv.target = "/etc/resolv.conf";
+  resolv.source = "nameserver 169.254.1.1\n";
+  resolv.read_only = true;
+  resolv.source_is_dir = false;
+  p.mounts = {dev, file, hide, pin, resolv, tmp, usr};
+  p.landlock.abi = 7;
+  p.landlock.handled_fs = 0xffff;
+  p.landlock.scoped = 3;
+  p.landlock.status = "ABI 7: filesystem rules; abstract unix sockets and signals scoped";
+  p.landlock.rules = {{"/", 8, true, "built-in"}, {"/etc/resolv.conf", 4, false, "n.toml:2:11"}};
+  p.landlock.notes = {"for people only"};
   std::vector<sock_filter> bpf = {
       {0x20, 0, 0, 4}, {0x15, 1, 0, 0xc000003e}, {0x06, 0, 0, 0x7fff0000u}};
   Record r = record_from_plan(p, bpf);
@@ -116,6 +128,17 @@ void same(const Record& a, const Record& b) {
     CHECK(a.mounts[i].devices == b.mounts[i].devices);
     CHECK(a.mounts[i].source_is_dir == b.mounts[i].source_is_dir);
   }
+  CHECK(a.landlock.abi == b.landlock.abi);
+  CHECK(a.landlock.handled_fs == b.landlock.handled_fs);
+  CHECK(a.landlock.scoped == b.landlock.scoped);
+  CHECK(a.landlock.status == b.landlock.status);
+  REQUIRE(a.landlock.rules.size() == b.landlock.rules.size());
+  for (size_t i = 0; i < a.landlock.rules.size(); ++i) {
+    CHECK(a.landlock.rules[i].path == b.landlock.rules[i].path);
+    CHECK(a.landlock.rules[i].access == b.landlock.rules[i].access);
+    CHECK(a.landlock.rules[i].is_dir == b.landlock.rules[i].is_dir);
+    CHECK(a.landlock.rules[i].origin == b.landlock.rules[i].origin);
+  }
 }
 
 std::string replace(std::string s, const std::string& from, const std::string& to) {
@@ -131,13 +154,16 @@ TEST_CASE("a record round-trips through its text exactly") {
   const std::string text = to_text(r);
   same(parse_record(text, "/r/record"), r);
   // Mounts only: the generated /etc/passwd (and so its contents) is not in the record.
-  CHECK(r.mounts.size() == 5);
+  CHECK(r.mounts.size() == 6);
+  CHECK(text.find("nameserver") == std::string::npos);
+  CHECK(r.landlock.rules.size() == 2);
+  CHECK(r.landlock.notes.empty());
   CHECK(text.find("secret contents") == std::string::npos);
   CHECK(r.seccomp_mode == 2);
   CHECK(record_from_plan(plan::SandboxPlan{}, {}).seccomp_mode == 0);
 }
 
-TEST_CASE("the entered process's plan is the app's: argv, env, cwd, rlimits") {
+TEST_CASE("the entered process's plan is the app's: argv, env, cwd, rlimits, Landlock") {
   const Record r = sample();
   const plan::SandboxPlan p = confinement_plan(r);
   CHECK(p.argv == r.argv);
@@ -146,6 +172,12 @@ TEST_CASE("the entered process's plan is the app's: argv, env, cwd, rlimits") {
   REQUIRE(p.rlimits.size() == 2);
   CHECK(p.rlimits[0].value == 1024);
   CHECK(p.rlimits[1].name == "processes");
+  CHECK(p.landlock.abi == 7);
+  CHECK(p.landlock.scoped == 3);
+  CHECK(p.landlock.handled_fs == 0xffff);
+  REQUIRE(p.landlock.rules.size() == 2);
+  CHECK(p.landlock.rules[1].path == "/etc/resolv.conf");
+  CHECK_FALSE(p.landlock.rules[1].is_dir);
 }
 
 TEST_CASE("bad records are refused whole, naming the file") {
@@ -158,7 +190,7 @@ TEST_CASE("bad records are refused whole, naming the file") {
   const std::vector<Case> cases = {
       {"not TOML", "this is [ not toml", "not an instance record"},
       {"empty", "", "missing version"},
-      {"another version", replace(good, "version = 2", "version = 1"), "record version 1"},
+      {"another version", replace(good, "version = 3", "version = 2"), "record version 2"},
       {"groups missing", replace(good, "groups = ", "groupsx = "), "missing groups"},
       {"a group that is no gid", replace(good, "groups = [ 4, 1000 ]", "groups = [ 4, -1 ]"),
        "groups holds a non-gid"},
@@ -174,6 +206,9 @@ TEST_CASE("bad records are refused whole, naming the file") {
       {"relative mount target", replace(good, "target = '/tmp'", "target = 'tmp'"),
        "not an absolute path"},
       {"too large", std::string(kMaxRecordSize + 1, '#'), "too large"},
+      {"no Landlock table", replace(good, "[landlock]", "[landlockx]"), "missing landlock"},
+      {"relative Landlock path", replace(good, "path = '/etc/resolv.conf'", "path = 'etc'"),
+       "landlock.rules: path"},
   };
   for (const auto& c : cases) {
     INFO(c.name);

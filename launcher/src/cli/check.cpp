@@ -23,8 +23,7 @@ int check_command(const std::vector<std::string>& args) {
       // The profile is valid; what this host lacks is worth a warning, not a failure, since
       // profiles are shared between machines.
       host::HostFacts host = base;
-      host::add_desktop_facts(host, desktop_needs(prof));
-      host::add_path_facts(host, plan::paths_to_probe(prof, host));
+      add_profile_facts(host, prof);
       try {
         plan::build_plan(prof, host, {});
       } catch (const ProfileError& e) {

@@ -30,6 +30,11 @@ profile::LoadContext load_context(const host::HostFacts& host);
 // What of the desktop session a profile needs facts about.
 host::DesktopNeeds desktop_needs(const profile::Profile& p);
 
+// The host facts a profile's plan needs beyond gather(): desktop sockets, pasta and
+// /dev/net/tun for network = "user", the kernel's Landlock ABI, and the paths it names. The
+// same for run, check and audit, so they plan alike.
+void add_profile_facts(host::HostFacts& host, const profile::Profile& prof);
+
 // Creates the persistent home ${XDG_DATA_HOME}/cloister/home/<app>, owner-only, without
 // following symlinks below the data home.
 void ensure_persistent_home(const profile::Profile& prof, const host::HostFacts& host);

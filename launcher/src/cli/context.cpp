@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "plan/plan.hpp"
 
 namespace cloister::cli {
 
@@ -22,6 +23,13 @@ profile::LoadContext load_context(const host::HostFacts& host) {
   auto it = host.vars.find("XDG_CONFIG_HOME");
   if (it != host.vars.end()) ctx.override_dir = it->second + "/cloister/overrides";
   return ctx;
+}
+
+void add_profile_facts(host::HostFacts& host, const profile::Profile& prof) {
+  host::add_desktop_facts(host, desktop_needs(prof));
+  if (prof.network.value == profile::NetworkMode::User) host::add_network_facts(host);
+  host::add_landlock_facts(host);
+  host::add_path_facts(host, plan::paths_to_probe(prof, host));
 }
 
 void print_diagnostics(const ProfileError& e, const char* severity) {

@@ -183,10 +183,7 @@ int run_command(const std::vector<std::string>& args) {
   profile::Profile prof = profile::load(r.profile, load_context(host));
   log::debug("profile %s from %zu file(s)", prof.name.c_str(), prof.files.size());
 
-  host::add_desktop_facts(host, desktop_needs(prof));
-  if (prof.network.value == profile::NetworkMode::User) host::add_network_facts(host);
-  host::add_landlock_facts(host);
-  host::add_path_facts(host, plan::paths_to_probe(prof, host));
+  add_profile_facts(host, prof);
   plan::RunOptions options{r.command, prof.name + "-" + std::to_string(::getpid()), {}};
   // The files are opened now, once, and stay open until the sandbox is built.
   host::OpenedFiles files = open_files(r, prof, host, options.command);

@@ -161,6 +161,11 @@ std::vector<Expect> expectations(const Record& r, const Observation& seen) {
       case MountKind::Pin:  // the directory bound over itself: flags of the grant around it
         e.why = "pin of " + op.target;
         break;
+      case MountKind::DataBind:  // a file cloister wrote on the base tmpfs, bound read-only
+        e.why = "generated " + op.target;
+        e.read_only = true;
+        e.fstype = "tmpfs";
+        break;
       default:
         continue;
     }

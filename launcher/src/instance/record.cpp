@@ -16,12 +16,12 @@ using plan::MountKind;
 bool is_mount(MountKind k) {
   return k == MountKind::Bind || k == MountKind::Tmpfs || k == MountKind::Proc ||
          k == MountKind::Devpts || k == MountKind::Hide || k == MountKind::ReadOnly ||
-         k == MountKind::Pin;
+         k == MountKind::Pin || k == MountKind::DataBind;
 }
 
-const MountKind kMountKinds[] = {MountKind::Bind,   MountKind::Tmpfs, MountKind::Proc,
-                                 MountKind::Devpts, MountKind::Hide,  MountKind::ReadOnly,
-                                 MountKind::Pin};
+const MountKind kMountKinds[] = {MountKind::Bind,   MountKind::Tmpfs,   MountKind::Proc,
+                                 MountKind::Devpts, MountKind::Hide,    MountKind::ReadOnly,
+                                 MountKind::Pin,    MountKind::DataBind};
 
 constexpr char kHex[] = "0123456789abcdef";
 
@@ -153,8 +153,11 @@ Record record_from_plan(const plan::SandboxPlan& plan, const std::vector<sock_fi
   r.uid_map = plan.uid_map.text();
   r.gid_map = plan.gid_map.text();
   r.hostname = plan.ns.uts ? plan.hostname : "";
-  for (const auto& m : plan.mounts)
-    if (is_mount(m.kind)) r.mounts.push_back(m);
+  for (const auto& m : plan.mounts) {
+    if (!is_mount(m.kind)) continue;
+    r.mounts.push_back(m);
+    if (m.kind == MountKind::DataBind) r.mounts.back().source.clear();  // contents, not a path
+  }
   r.seccomp_mode = bpf.empty() ? 0 : 2;
   r.allow_user_namespaces = plan.allow_user_namespaces;
   r.argv = plan.argv;
@@ -162,6 +165,8 @@ Record record_from_plan(const plan::SandboxPlan& plan, const std::vector<sock_fi
   r.cwd = plan.cwd;
   r.rlimits = plan.rlimits;
   r.seccomp_bpf = bpf;
+  r.landlock = plan.landlock;
+  r.landlock.notes.clear();  // for people reading a plan, not for enforcing it
   return r;
 }
 
@@ -173,6 +178,7 @@ plan::SandboxPlan confinement_plan(const Record& record) {
   p.cwd = record.cwd;
   p.rlimits = record.rlimits;
   p.allow_user_namespaces = record.allow_user_namespaces;
+  p.landlock = record.landlock;
   return p;
 }
 
@@ -223,6 +229,17 @@ std::string to_text(const Record& r) {
                                  {"devices", m.devices},
                                  {"directory", m.source_is_dir}});
   t.insert("mounts", std::move(mounts));
+  toml::array rules;
+  for (const auto& l : r.landlock.rules)
+    rules.push_back(toml::table{{"path", l.path},
+                                {"access", as_i64(l.access)},
+                                {"directory", l.is_dir},
+                                {"origin", l.origin}});
+  t.insert("landlock", toml::table{{"abi", r.landlock.abi},
+                                   {"handled-fs", as_i64(r.landlock.handled_fs)},
+                                   {"scoped", as_i64(r.landlock.scoped)},
+                                   {"status", r.landlock.status},
+                                   {"rules", std::move(rules)}});
   std::ostringstream out;
   out << "# cloister instance record: written by the launcher for cloister ps, enter, stop and "
          "attest\n"
@@ -305,6 +322,22 @@ Record parse_record(const std::string& text, const std::string& where) {
     if (op.target.empty() || op.target[0] != '/')
       throw Error(where + ": mounts: target \"" + op.target + "\" is not an absolute path");
     out.mounts.push_back(std::move(op));
+  }
+  const toml::table& ll = r.tab(root, "landlock");
+  out.landlock.abi = static_cast<int>(r.num(ll, "abi", "landlock."));
+  out.landlock.handled_fs = static_cast<std::uint64_t>(r.num(ll, "handled-fs", "landlock."));
+  out.landlock.scoped = static_cast<std::uint64_t>(r.num(ll, "scoped", "landlock."));
+  out.landlock.status = r.str(ll, "status", "landlock.");
+  for (const auto& n : r.arr(ll, "rules", "landlock.")) {
+    const toml::table& l = r.item_table(n, "landlock.rules");
+    plan::LandlockRule rule;
+    rule.path = r.str(l, "path", "landlock.rules.");
+    rule.access = static_cast<std::uint64_t>(r.num(l, "access", "landlock.rules."));
+    rule.is_dir = r.flag(l, "directory", "landlock.rules.");
+    rule.origin = r.str(l, "origin", "landlock.rules.");
+    if (rule.path.empty() || rule.path[0] != '/')
+      throw Error(where + ": landlock.rules: path \"" + rule.path + "\" is not an absolute path");
+    out.landlock.rules.push_back(std::move(rule));
   }
   return out;
 }

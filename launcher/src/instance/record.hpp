@@ -19,7 +19,8 @@
 
 namespace cloister::instance {
 
-constexpr int kRecordVersion = 2;  // 2: groups
+// 2: groups; 3: the Landlock ruleset, which `enter` applies too.
+constexpr int kRecordVersion = 3;
 // A record is a few kilobytes (the seccomp program is most of it); anything much larger is not
 // one of ours.
 constexpr std::size_t kMaxRecordSize = 1 << 20;
@@ -76,6 +77,7 @@ struct Record {
   // so `enter` refuses a caller holding a group the app does not have.
   std::vector<std::uint32_t> groups;
   std::vector<sock_filter> seccomp_bpf;
+  plan::LandlockPlan landlock;  // the ruleset as planned for this kernel (abi 0: none)
 };
 
 // The record of a launch of `plan`, with its compiled seccomp program; the process fields
@@ -83,7 +85,8 @@ struct Record {
 Record record_from_plan(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf);
 
 // The parts of a plan the executor's confine() and exec_command() read, from a record: argv,
-// env, cwd, rlimits. Everything confine() uses must come back here (see exec/confine.cpp).
+// env, cwd, rlimits, the Landlock ruleset. Everything confine() uses must come back here (see
+// exec/confine.cpp).
 plan::SandboxPlan confinement_plan(const Record& record);
 
 // TOML text, and back. parse_record throws Error("<where>: ...") for text that is not a
