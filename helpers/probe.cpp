@@ -79,6 +79,12 @@ void kv(const std::string& key, const std::string& value) {
 
 std::string errno_name(int e);
 
+}  // namespace
+
+void probe::emit(const std::string& key, const std::string& value) { kv(key, value); }
+
+namespace {
+
 // For the checks' early exits: the check ran, and this is what it found.
 int report(const std::string& key, const std::string& value) {
   kv(key, value);
@@ -1011,6 +1017,8 @@ const Check kChecks[] = {
     {"tcp-talk", 2, 3, "ADDR PORT [TIMEOUT_S] (numeric): connect, reply=<first line from it>",
      probe::check_tcp_talk},
     {"kill", 2, 2, "PID SIG: kill=ok|ERRNO", probe::check_kill},
+    {"mknod-chr", 1, 1, "PATH: mknod=ok|ERRNO (EACCES: Landlock, EPERM: no capability)",
+     probe::check_mknod_chr},
     {"nested-sandbox", 0, 0, "a Chromium-like sandbox inside: unshare, uid_map, inner_pid, chroot",
      probe::check_nested_sandbox},
     {"after", 2, kMany, "FIFO CHECK [ARG...]: reads a line from FIFO, puts it for {}, runs CHECK",

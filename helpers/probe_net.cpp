@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,9 +29,7 @@
 namespace probe {
 namespace {
 
-void kv(const std::string& key, const std::string& value) {
-  std::printf("%s=%s\n", key.c_str(), value.c_str());
-}
+void kv(const std::string& key, const std::string& value) { emit(key, value); }
 
 std::string errno_name(int e) {
   const char* n = strerrorname_np(e);
@@ -198,6 +198,16 @@ int check_kill(const Args& a) {
   }
   if (sig < 0) return kExitUsage;
   kv("kill", kill(static_cast<pid_t>(pid), sig) == 0 ? "ok" : errno_name(errno));
+  return 0;
+}
+
+int check_mknod_chr(const Args& a) {
+  if (mknod(a[0].c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0) {
+    kv("mknod", "ok");
+    unlink(a[0].c_str());
+    return 0;
+  }
+  kv("mknod", errno_name(errno));
   return 0;
 }
 

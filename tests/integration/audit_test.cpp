@@ -81,11 +81,17 @@ TEST_CASE("audit: exit status 0, 1 and 2 and the report's sections", "[audit]") 
   CHECK(bad.status == 2);
   CHECK(contains(bad.err, "bad.toml:2:8"));
 
-  // --fail-on: the network layer's high risk fails it; shell has none.
+  // --fail-on: the host's network is a high risk, user-mode networking a medium one; shell
+  // has none.
   CHECK(audit({"--fail-on", "high", "shell"}).status == 0);
-  Result net = audit({"--fail-on", "high", "network"});
+  Result host_net = audit(
+      {"--fail-on", "high", dir.write("hostnet.toml", "[namespaces]\nnetwork = \"host\"\n")});
+  CHECK(host_net.status == 1);
+  CHECK(contains(host_net.out, "HIGH   network-host"));
+  CHECK(audit({"--fail-on", "high", "network"}).status == 0);
+  Result net = audit({"--fail-on", "medium", "network"});
   CHECK(net.status == 1);
-  CHECK(contains(net.out, "HIGH   network-host"));
+  CHECK(contains(net.out, "MEDIUM network-user"));
   CHECK(audit({"--fail-on", "medium", "audio"}).status == 1);
   CHECK(audit({"--fail-on", "high", "audio"}).status == 0);
 }
@@ -158,9 +164,20 @@ TEST_CASE("audit --live: hides, grants and the host's network, then each check m
   ProfileText net_text;
   net_text.name("audited-net").set("namespaces", "network", "\"host\"");
   const std::string net_profile = dir.write("audited-net.toml", net_text.str());
+  ProfileText user_text;
+  user_text.name("audited-user").set("namespaces", "network", "\"user\"");
+  const std::string user_profile = dir.write("audited-user.toml", user_text.str());
+  // Whether this kernel's Landlock scopes abstract sockets (ABI 6): then even a sandbox that
+  // shares the host's network cannot reach them.
+  const json plan_json = parse(audit({"--json", profile}));
+  const auto& scoped = plan_json.at("landlock").at("scoped");
+  const bool scopes_abstract =
+      std::find(scoped.begin(), scoped.end(), "abstract-unix-socket") != scoped.end();
+  const bool landlock_fs = plan_json.at("landlock").at("abi").get<int>() > 0;
+  INFO("Landlock here: " << plan_json.at("landlock").at("status"));
 
   SECTION("as planned, everything passes") {
-    for (const auto& p : {profile, net_profile}) {
+    for (const auto& p : {profile, net_profile, user_profile}) {
       Result r = audit({"--live", "--json", p});
       json j = parse(r);
       INFO(p << "\n" << failures(j));
@@ -173,6 +190,15 @@ TEST_CASE("audit --live: hides, grants and the host's network, then each check m
     REQUIRE(check(n, "network.host-loopback-tcp"));
     CHECK(check(n, "network.host-loopback-tcp")->at("claim") ==
           "a TCP listener on the host's 127.0.0.1 is reachable");
+    CHECK(check(n, "network.host-abstract-socket")->at("ok") == true);
+    json u = parse(audit({"--live", "--json", user_profile}));
+    for (const char* name : {"network.interfaces", "network.default-route",
+                             "network.host-loopback-tcp", "network.host-abstract-socket"}) {
+      INFO(name);
+      REQUIRE(check(u, name));
+      CHECK(check(u, name)->at("ok") == true);
+    }
+    if (landlock_fs) CHECK(check(j, "landlock.filesystem")->at("seen") == "EACCES");
   }
 
   struct Case {
@@ -180,18 +206,29 @@ TEST_CASE("audit --live: hides, grants and the host's network, then each check m
     std::string profile;
     std::vector<std::string> must_fail;
   };
-  const Case cases[] = {
+  // Shared network: the host's abstract sockets too, unless Landlock scopes them.
+  std::vector<std::string> shared = {"namespaces.net", "network.interfaces",
+                                     "network.host-loopback-tcp"};
+  if (!scopes_abstract) shared.push_back("network.host-abstract-socket");
+  std::vector<Case> cases = {
       {"drop-hides", profile, {"mount.hidden " + data + "/secret"}},
-      {"share-network",
-       profile,
-       {"namespaces.net", "network.interfaces", "network.host-loopback-tcp",
-        "network.host-abstract-socket"}},
+      {"share-network", profile, shared},
+      // pasta with its own defaults: the host's 127.0.0.1 spliced into the sandbox's.
+      {"pasta-defaults", user_profile, {"network.host-loopback-tcp"}},
       {"extra-env", profile, {"environment.exact"}},
       {"writable-usr", profile, {"mount.access /usr"}},
       {"drop-proc-masks", profile, {"mount.hidden /proc/kallsyms", "mount.read-only /proc/sys"}},
   };
+  if (landlock_fs) {
+    cases.push_back({"drop-landlock", profile, {"landlock.filesystem"}});
+    // Without Landlock a shared network namespace reaches the host's abstract sockets.
+    cases.push_back({"share-network,drop-landlock",
+                     profile,
+                     {"namespaces.net", "network.interfaces", "network.host-loopback-tcp",
+                      "network.host-abstract-socket", "landlock.filesystem"}});
+  }
   for (const auto& c : cases) {
-    SECTION(std::string("tampered: ") + c.tamper) {
+    DYNAMIC_SECTION("tampered: " << c.tamper) {
       Result r = audit({"--live", "--json", c.profile}, {{"CLOISTER_TAMPER", c.tamper}}, kTampered);
       json j = parse(r);
       INFO(failures(j));

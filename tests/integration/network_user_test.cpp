@@ -263,7 +263,8 @@ TEST_CASE("network = user: an allowlisted host loopback port is reachable, and o
   // And the plan says so: each allowlisted port is a risk.
   Result dry = run({cloister_bin(), "run", "--dry-run", path, "--", "true"});
   INFO(dry.describe());
-  CHECK(contains(dry.out, "network.host-ports \"tcp/" + allowed.port() + "\""));
+  CHECK(contains(dry.out, "medium host-ports (" + path + ":"));
+  CHECK(contains(dry.out, "[tcp/" + allowed.port() + ": 127.0.0.1:" + allowed.port()));
 }
 
 TEST_CASE("network = user: DNS through pasta's forwarder to the host's resolver",

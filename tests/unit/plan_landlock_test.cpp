@@ -172,7 +172,8 @@ TEST_CASE("landlock = false: nothing applied, and a risk naming the line", "[pla
   CHECK(plan.landlock.status == "off: security.landlock = false (/p/app.toml:9:3)");
   bool risk = false;
   for (const auto& r : plan.risks)
-    risk = risk || r.rfind("landlock = false (/p/app.toml:9:3): no Landlock layer", 0) == 0;
+    risk = risk || (r.id == "landlock-off" && r.source == "/p/app.toml:9:3" &&
+                    r.severity == Severity::Medium);
   CHECK(risk);
 }
 

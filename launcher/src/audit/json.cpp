@@ -80,11 +80,21 @@ std::string to_json(const Report& r) {
                   {"themes", setting(r.themes)}};
   j["dbus"] = {{"session", bus(r.session_bus)}, {"system", bus(r.system_bus)}};
   j["network"] = setting(r.network);
+  j["network_user"] = {{"host_ports", settings(r.host_ports)},
+                       {"interface", setting(r.net_interface)}};
   j["ipc"] = setting(r.ipc);
   j["seccomp"] = {
       {"default_deny", r.seccomp_default},      {"default_deny_some_arguments", r.seccomp_partial},
       {"allowed", settings(r.seccomp_allowed)}, {"denied", settings(r.seccomp_denied)},
       {"extra_arches", r.seccomp_arches},       {"user_namespaces", setting(r.user_namespaces)}};
+  j["landlock"] = {{"enabled", setting(r.landlock.enabled)},
+                   {"abi", r.landlock.abi},
+                   {"status", r.landlock.status},
+                   {"scoped", r.landlock.scoped},
+                   {"rules", json::array()}};
+  for (const auto& l : r.landlock.rules)
+    j["landlock"]["rules"].push_back(
+        {{"path", l.path}, {"access", l.access}, {"source", l.source}});
   j["environment"] = json::array();
   for (const auto& e : r.environment)
     j["environment"].push_back(
@@ -154,6 +164,8 @@ Report from_json(const std::string& text) {
     r.session_bus = bus(j.at("dbus").at("session"));
     r.system_bus = bus(j.at("dbus").at("system"));
     r.network = setting(j.at("network"));
+    r.host_ports = settings(j.at("network_user").at("host_ports"));
+    r.net_interface = setting(j.at("network_user").at("interface"));
     r.ipc = setting(j.at("ipc"));
     const json& s = j.at("seccomp");
     r.seccomp_default = s.at("default_deny").get<std::vector<std::string>>();
@@ -162,6 +174,15 @@ Report from_json(const std::string& text) {
     r.seccomp_denied = settings(s.at("denied"));
     r.seccomp_arches = s.at("extra_arches").get<std::vector<std::string>>();
     r.user_namespaces = setting(s.at("user_namespaces"));
+    const json& l = j.at("landlock");
+    r.landlock.enabled = setting(l.at("enabled"));
+    r.landlock.abi = l.at("abi").get<int>();
+    r.landlock.status = l.at("status").get<std::string>();
+    r.landlock.scoped = l.at("scoped").get<std::vector<std::string>>();
+    for (const auto& rule : l.at("rules"))
+      r.landlock.rules.push_back({rule.at("path").get<std::string>(),
+                                  rule.at("access").get<std::string>(),
+                                  rule.at("source").get<std::string>()});
     for (const auto& e : j.at("environment"))
       r.environment.push_back({e.at("name").get<std::string>(), e.at("value").get<std::string>(),
                                e.at("rule").get<std::string>(), e.at("source").get<std::string>()});

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "plan/landlock.hpp"
+#include "plan/network.hpp"
 #include "plan/risk.hpp"
 
 namespace cloister::audit {
@@ -204,6 +206,14 @@ void check_mount(Checks& c, const MountOp& op, const KV& in, const std::string& 
       c.add("mount.pin" + name, type == "dir", op.target + " pinned (cannot be renamed)", "dir",
             type);
       break;
+    case MountKind::DataBind:
+      c.add("mount.generated" + name,
+            type == "file" && get(in, "size") == std::to_string(op.source.size()) &&
+                has_flag(flags, "ro"),
+            "a generated file of " + std::to_string(op.source.size()) + " bytes at " + op.target,
+            "file " + std::to_string(op.source.size()) + " ro",
+            type + " " + get(in, "size") + " " + flags);
+      break;
     case MountKind::Dir:
       c.add("mount.dir" + name, type == "dir", "a directory at " + op.target, "dir", type);
       break;
@@ -295,6 +305,14 @@ std::vector<std::string> sensitive_paths(const plan::SandboxPlan& plan, const ho
   return out;
 }
 
+// A directory the mounts let the app write, for the Landlock check: a private tmpfs (nothing of
+// the host's is touched even if the check were to succeed); "" when the plan has none.
+std::string landlock_probe_dir(const plan::SandboxPlan& plan) {
+  for (const auto& op : plan.mounts)
+    if (op.kind == MountKind::Tmpfs && !op.read_only && op.target != "/dev") return op.target;
+  return "";
+}
+
 std::vector<std::string> probe_arguments(const plan::SandboxPlan& plan, const LiveSetup& setup) {
   std::vector<std::string> a = {"batch"};
   auto group = [&](const std::string& label, const std::string& check,
@@ -315,6 +333,9 @@ std::vector<std::string> probe_arguments(const plan::SandboxPlan& plan, const Li
   group("rlimits", "rlimits");
   group("syscalls", "syscalls");
   group("netifs", "netifs");
+  if (plan.network == profile::NetworkMode::User) group("routes", "routes");
+  if (std::string dir = landlock_probe_dir(plan); !dir.empty())
+    group("landlock", "mknod-chr", {dir + "/.cloister-landlock-check"});
   group("mounts", "inspect", mount_targets(plan));
   if (!setup.sensitive.empty()) group("sensitive", "inspect", setup.sensitive);
   group("runtime", "ls", {runtime_dir(plan)});
@@ -337,6 +358,12 @@ plan::SandboxPlan probe_plan(const plan::SandboxPlan& plan, const LiveSetup& set
     op.source_is_dir = false;
     op.origin = "audit --live";
     out.mounts.push_back(std::move(op));
+    // Landlock allows nothing the plan did not grant: the probe needs its own rule to run.
+    if (out.landlock.abi > 0)
+      out.landlock.rules.push_back(
+          {setup.probe_inside,
+           (plan::landlock::kReadFile | plan::landlock::kExecute) & out.landlock.handled_fs, false,
+           "audit --live"});
   }
   out.argv = {setup.probe_inside};
   for (auto& arg : probe_arguments(out, setup)) out.argv.push_back(std::move(arg));
@@ -492,27 +519,63 @@ std::vector<Check> compare(const plan::SandboxPlan& plan, const LiveSetup& setup
           joined(want), joined(got));
   }
 
-  // Network: the host's loopback and abstract sockets are reachable exactly when the plan
-  // shares the host's network namespace.
+  // Network: the host's loopback is reachable when the plan shares the host's network namespace,
+  // or through pasta for a port in [network] host-ports; the host's abstract sockets when it
+  // shares the namespace and Landlock does not scope them.
   const bool shared_net = !plan.ns.net;
+  const bool user_net = plan.network == profile::NetworkMode::User;
   if (plan.ns.net) {
     const KV& n = section("netifs");
-    c.add("network.interfaces", get(n, "count") == "1" && get(n, "lo") == "UP", "only loopback, up",
-          "lo=UP, count 1", "count " + get(n, "count") + ", lo=" + get(n, "lo"));
+    const std::string count = user_net ? "2" : "1";
+    const std::string eth = plan::kSandboxInterface;
+    const bool ok =
+        get(n, "count") == count && get(n, "lo") == "UP" && (!user_net || get(n, eth) == "UP");
+    c.add("network.interfaces", ok,
+          user_net ? "loopback and pasta's " + eth + ", up" : std::string("only loopback, up"),
+          "lo=UP" + (user_net ? ", " + eth + "=UP" : std::string()) + ", count " + count,
+          "count " + get(n, "count") + ", lo=" + get(n, "lo") +
+              (user_net ? ", " + eth + "=" + get(n, eth) : std::string()));
+  }
+  if (user_net) {
+    const std::string def4 = get(section("routes"), "default4");
+    c.add("network.default-route", def4.rfind(plan::kSandboxInterface + std::string(","), 0) == 0,
+          "an IPv4 default route through pasta's interface",
+          std::string(plan::kSandboxInterface) + ",GATEWAY", def4);
   }
   if (setup.tcp_port > 0) {
+    const std::string port = std::to_string(setup.tcp_port);
+    const bool allowed = user_net && std::find(plan.host_ports.begin(), plan.host_ports.end(),
+                                               "tcp/" + port) != plan.host_ports.end();
+    const bool reachable = shared_net || allowed;
     const std::string got = get(section("tcp"), "connect");
-    c.add("network.host-loopback-tcp", shared_net ? got == "ok" : refused(got),
+    c.add("network.host-loopback-tcp", reachable ? got == "ok" : refused(got),
           std::string("a TCP listener on the host's 127.0.0.1 is ") +
-              (shared_net ? "reachable" : "unreachable"),
-          shared_net ? "ok" : "a refusal", got);
+              (reachable ? "reachable" : "unreachable") +
+              (allowed ? " (its port is in host-ports)" : ""),
+          reachable ? "ok" : "a refusal", got);
   }
   if (!setup.abstract_name.empty()) {
+    const bool scoped = plan.landlock.scoped & plan::landlock::kScopeAbstractUnixSocket;
+    const bool reachable = shared_net && !scoped;
     const std::string got = get(section("abstract"), "connect");
-    c.add("network.host-abstract-socket", shared_net ? got == "ok" : refused(got),
+    c.add("network.host-abstract-socket", reachable ? got == "ok" : refused(got),
           std::string("an abstract unix socket of the host is ") +
-              (shared_net ? "reachable" : "unreachable"),
-          shared_net ? "ok" : "a refusal", got);
+              (reachable    ? "reachable"
+               : shared_net ? "unreachable (Landlock scoping)"
+                            : "unreachable"),
+          reachable ? "ok" : "a refusal", got);
+  }
+
+  // Landlock: making a character device is refused by Landlock (EACCES) before the missing
+  // capability would refuse it (EPERM), so the errno says whether the ruleset holds.
+  if (const std::string dir = landlock_probe_dir(plan); !dir.empty()) {
+    const bool planned =
+        plan.landlock.abi > 0 && (plan.landlock.handled_fs & plan::landlock::kMakeChar);
+    const std::string got = get(section("landlock"), "mknod");
+    c.add("landlock.filesystem", planned ? got == "EACCES" : got != "ok" && got != "EACCES",
+          planned ? "Landlock's filesystem rules hold the app (" + plan.landlock.status + ")"
+                  : "no Landlock ruleset (" + plan.landlock.status + ")",
+          planned ? "EACCES" : "EPERM", got);
   }
   return c.take();
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "plan/desktop.hpp"
+#include "plan/landlock.hpp"
 
 namespace cloister::audit {
 namespace {
@@ -68,6 +69,8 @@ std::string access_of(const MountOp& op, const host::HostFacts& host,
       return "read-only-cover";
     case MountKind::Pin:
       return "pinned";
+    case MountKind::DataBind:
+      return "generated";
   }
   return "?";
 }
@@ -158,6 +161,8 @@ Report build_report(const profile::Profile& p, const host::HostFacts& host,
   r.system_bus.broadcast = settings(p.dbus_system_broadcast);
 
   r.network = setting(profile::to_string(p.network.value), p.network.origin);
+  r.host_ports = settings(p.host_ports);
+  r.net_interface = setting(p.net_interface.value, p.net_interface.origin);
   r.ipc = setting(profile::to_string(p.ipc.value), p.ipc.origin);
 
   for (const auto& rule : seccomp::default_rules(p.user_namespaces.value).rules) {
@@ -173,6 +178,14 @@ Report build_report(const profile::Profile& p, const host::HostFacts& host,
   r.seccomp_denied = settings(p.seccomp_deny);
   r.seccomp_arches = plan.seccomp.extra_arches;
   r.user_namespaces = flag(p.user_namespaces);
+  r.landlock.enabled = flag(p.landlock);
+  r.landlock.abi = plan.landlock.abi;
+  r.landlock.status = plan.landlock.status;
+  if (plan.landlock.scoped & plan::landlock::kScopeAbstractUnixSocket)
+    r.landlock.scoped.push_back("abstract-unix-socket");
+  if (plan.landlock.scoped & plan::landlock::kScopeSignal) r.landlock.scoped.push_back("signal");
+  for (const auto& rule : plan.landlock.rules)
+    r.landlock.rules.push_back({rule.path, plan::landlock::access_text(rule.access), rule.origin});
 
   for (const auto& e : plan.env) {
     EnvVar v;

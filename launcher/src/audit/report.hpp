@@ -40,10 +40,27 @@ struct Grant {
   std::string path;    // the host path; "" for what cloister makes (tmpfs, generated files)
   std::string target;  // where the app sees it
   // read-only | read-write | device | socket | tmpfs | hidden | symlink | file | proc |
-  // devpts | dir
+  // devpts | dir | read-only-cover | pinned | generated
   std::string access;
   std::string source;
   bool operator==(const Grant&) const = default;
+};
+
+// One rule of the Landlock ruleset: what the app may do below `path` (a sandbox path).
+struct LandlockRow {
+  std::string path;
+  std::string access;  // "ro", "rw", "dev", "proc" or the rights by name (plan/landlock.hpp)
+  std::string source;
+  bool operator==(const LandlockRow&) const = default;
+};
+
+struct Landlock {
+  Setting enabled;     // security.landlock: "yes" | "no"
+  int abi = 0;         // the kernel's ABI as planned for; 0: nothing applied
+  std::string status;  // one line: the ABI found and what is applied, or why nothing is
+  std::vector<std::string> scoped;  // "abstract-unix-socket", "signal"
+  std::vector<LandlockRow> rules;
+  bool operator==(const Landlock&) const = default;
 };
 
 struct Bus {
@@ -98,7 +115,11 @@ struct Report {
   Bus session_bus;
   Bus system_bus;
 
-  Setting network;  // none | host
+  Setting network;  // none | user | host
+  // network = "user": host loopback ports the app may reach, and the host interface pasta
+  // takes its addresses and routes from ("" value: the default route's).
+  std::vector<Setting> host_ports;  // value = "tcp/631"
+  Setting net_interface;
   Setting ipc;
 
   std::vector<std::string> seccomp_default;  // calls the default filter denies
@@ -107,6 +128,7 @@ struct Report {
   std::vector<Setting> seccomp_denied;
   std::vector<std::string> seccomp_arches;  // besides the native one
   Setting user_namespaces;
+  Landlock landlock;
 
   std::vector<EnvVar> environment;
   std::vector<Setting> limits;  // value = "open-files=1024"

@@ -183,10 +183,19 @@ void desktop(std::ostringstream& o, const Report& r) {
   bus(o, "session bus", r.session_bus);
   bus(o, "system bus", r.system_bus);
   o << "  network:   " << r.network.value;
-  if (r.network.value == "none")
+  if (r.network.value == "none") {
     o << ": an empty namespace, loopback only";
-  else
+  } else if (r.network.value == "user") {
+    o << " (" << at(r.network.source) << "): its own namespace, connected by pasta's NAT to what "
+      << "the host reaches";
+    if (!r.net_interface.value.empty())
+      o << " through " << r.net_interface.value << " (" << at(r.net_interface.source) << ")";
+    o << "; the host's loopback and abstract sockets out of reach";
+    for (const auto& p : r.host_ports)
+      o << "\n    host loopback port " << p.value << " reachable (" << at(p.source) << ")";
+  } else {
     o << ": the host's (" << at(r.network.source) << ")";
+  }
   o << "\n  ipc:       " << r.ipc.value;
   if (r.ipc.value != "private") o << " (" << at(r.ipc.source) << ")";
   o << "\n";
@@ -220,6 +229,17 @@ void seccomp(std::ostringstream& o, const Report& r) {
     for (const auto& a : r.seccomp_arches) o << " " << a;
   }
   o << "\n";
+}
+
+void landlock(std::ostringstream& o, const Report& r) {
+  section(o, "landlock (a second wall: filesystem rules mirroring the mounts, scoping)");
+  o << "  " << r.landlock.status;
+  if (r.landlock.enabled.value == "no") o << " (" << at(r.landlock.enabled.source) << ")";
+  o << "\n";
+  if (r.landlock.abi == 0) return;
+  o << "  " << r.landlock.rules.size()
+    << " path rules; everything else in the sandbox is denied (cloister run --dry-run lists "
+       "them)\n";
 }
 
 void environment(std::ostringstream& o, const Report& r) {
@@ -317,6 +337,7 @@ std::string to_text(const Report& r) {
   filesystem(o, r);
   desktop(o, r);
   seccomp(o, r);
+  landlock(o, r);
   environment(o, r);
   risks(o, r);
   checks(o, r);

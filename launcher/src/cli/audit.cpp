@@ -81,14 +81,22 @@ int audit_command(const std::vector<std::string>& args) {
   host::HostFacts host = host::gather();
   const profile::LoadContext ctx = load_context(host);
   profile::Profile prof = profile::load(a.profile, ctx);
-  host::add_desktop_facts(host, desktop_needs(prof));
-  host::add_path_facts(host, plan::paths_to_probe(prof, host));
+  add_profile_facts(host, prof);
   plan::RunOptions options;
   options.instance = prof.name + "-audit-" + std::to_string(::getpid());
   options.report_only = true;  // a grant `run` refuses is a risk to report here
   plan::SandboxPlan sandbox = plan::build_plan(prof, host, options);
   audit::Report report = audit::build_report(prof, host, sandbox, ctx.override_dir);
   if (a.live) {
+    // A helper this host cannot start (pasta missing: a warning in the report) stops the
+    // launch, as `run` would refuse it.
+    for (const auto& h : sandbox.helpers) {
+      if (!h.argv.empty() && !h.argv[0].empty()) continue;
+      std::string why;
+      for (const auto& w : sandbox.warnings)
+        if (w.find("namespaces.network: ") != std::string::npos) why = w;
+      throw Error("audit --live: " + h.name + " cannot be started here: " + why);
+    }
     report.live = true;
     report.checks = live_checks(prof, host, sandbox, options);
   }

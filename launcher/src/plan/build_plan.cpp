@@ -82,6 +82,20 @@ void refuse_escapes(const std::vector<EscapeHit>& escapes, const host::HostFacts
   if (!problems.empty()) throw ProfileError(problems);
 }
 
+// A generated mount goes after every mount that would cover its target (its parents' binds),
+// so nothing the plan mounts later hides it, without reordering the others.
+void insert_after_covers(std::vector<MountOp>& mounts, const MountOp& op) {
+  auto at = mounts.begin();
+  for (auto it = mounts.begin(); it != mounts.end(); ++it) {
+    const std::string& t = it->target;
+    const bool covers = t == "/" || op.target == t ||
+                        (op.target.size() > t.size() && op.target.compare(0, t.size(), t) == 0 &&
+                         op.target[t.size()] == '/');
+    if (covers) at = it + 1;
+  }
+  mounts.insert(at, op);
+}
+
 }  // namespace
 
 std::string instance_base_dir(const host::HostFacts& host) {
@@ -134,6 +148,8 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.ns.time = profile.time.value == profile::TimeMode::Private;
   plan.loopback_up = plan.ns.net;
   plan.network = profile.network.value;
+  if (plan.network == profile::NetworkMode::User)
+    for (const auto& p : profile.host_ports) plan.host_ports.push_back(p.value);
 
   // Each id maps to itself: inside, the user is who they are outside (files they own stay
   // theirs); no other id exists in the namespace.
@@ -168,7 +184,7 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
     plan.instance_dir = instance_base_dir(host) + "/" + options.instance;
   plan.wait_for_background = profile.background.value == profile::BackgroundMode::Wait;
 
-  const NetworkPart net = plan_network(profile, host, plan.mounts);
+  const NetworkPart net = plan_network(profile, host, plan.mounts, options.report_only);
   for (const auto& op : net.mounts) insert_after_covers(plan.mounts, op);
   plan.helpers.insert(plan.helpers.end(), net.helpers.begin(), net.helpers.end());
   plan.notes.insert(plan.notes.end(), net.notes.begin(), net.notes.end());

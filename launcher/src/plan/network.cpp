@@ -109,7 +109,7 @@ std::string sandbox_resolv_conf(const std::string& host_resolv_conf) {
 }
 
 NetworkPart plan_network(const profile::Profile& profile, const host::HostFacts& host,
-                         const std::vector<MountOp>& mounts) {
+                         const std::vector<MountOp>& mounts, bool report_only) {
   NetworkPart out;
   if (profile.network.value != profile::NetworkMode::User) return out;
   const Origin& origin = profile.network.origin;
@@ -132,6 +132,11 @@ NetworkPart plan_network(const profile::Profile& profile, const host::HostFacts&
                         "interface \"" + iface.value +
                             "\" does not exist on this host (see `ip link`); name one that "
                             "does, or remove the key to use the interface of the default route"});
+  }
+  // What this host lacks stops a launch; a report (audit) says it and goes on.
+  if (report_only) {
+    for (const auto& d : problems) out.warnings.push_back(d.to_string());
+    problems.clear();
   }
   for (const auto& op : mounts) {
     if (op.target != kResolvConf) continue;
@@ -178,13 +183,7 @@ NetworkPart plan_network(const profile::Profile& profile, const host::HostFacts&
                       ": own network namespace; pasta connects it by NAT to " + reach +
                       ", including host services that listen on non-loopback addresses; "
                       "the host's loopback is out of reach");
-  for (const auto& p : profile.host_ports) {
-    const std::string port = p.value.substr(p.value.find('/') + 1);
-    out.risks.push_back("network.host-ports \"" + p.value + "\" (" + p.origin.to_string() +
-                        "): the app reaches whatever listens on the host's localhost port " + port +
-                        " (as 127.0.0.1:" + port + " and [::1]:" + port +
-                        " inside); local services often trust local callers");
-  }
+  // Each host port is a risk of the table (plan/risks.cpp: host-ports).
 
   const MountOp* cover = deepest_cover(mounts, kResolvConf);
   const auto& fact = host.path(kResolvConf);

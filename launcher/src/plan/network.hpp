@@ -1,5 +1,5 @@
 // network = "user": the sandbox's own network namespace, connected by pasta on the host side.
-// Internal to plan/; docs/network.md is the user-facing description.
+// docs/network.md is the user-facing description; audit --live reads the constants.
 #pragma once
 
 #include <string>
@@ -20,14 +20,14 @@ struct NetworkPart {
   std::vector<MountOp> mounts;         // the generated /etc/resolv.conf
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
-  std::vector<std::string> risks;
 };
 
 // `mounts` are the plan's mounts so far, to see whether /etc/resolv.conf comes from a host
 // /etc. Throws ProfileError (at the `network` line) when pasta is missing or /dev/net/tun
-// cannot be opened.
+// cannot be opened, or the interface named does not exist; with `report_only` (audit) those
+// are warnings instead.
 NetworkPart plan_network(const profile::Profile& profile, const host::HostFacts& host,
-                         const std::vector<MountOp>& mounts);
+                         const std::vector<MountOp>& mounts, bool report_only);
 
 // Host paths plan_network() asks about.
 std::vector<std::string> network_paths(const profile::Profile& profile);

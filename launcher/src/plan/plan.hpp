@@ -180,6 +180,7 @@ struct SandboxPlan {
   std::string hostname;
   bool loopback_up = true;
   profile::NetworkMode network = profile::NetworkMode::None;
+  std::vector<std::string> host_ports;  // network = "user": "tcp/631", host loopback reachable
 
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside the sandbox
   std::vector<std::string> env;   // "NAME=value", sorted, the app's whole environment

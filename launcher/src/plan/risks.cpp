@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "plan/desktop.hpp"
+#include "plan/landlock.hpp"
 #include "plan/plan.hpp"
 #include "plan/risk.hpp"
 
@@ -49,7 +50,37 @@ Hits home_host_ro(const RiskInputs& in, const RiskRule&) {
 }
 
 Hits network_host(const RiskInputs& in, const RiskRule&) {
-  return when(in.profile.network.value == NetworkMode::Host, in.profile.network.origin);
+  // Landlock's scoping (ABI 6+) still keeps the app off the abstract sockets; the loopback and
+  // the rest of the namespace stay shared.
+  const bool scoped = in.plan.landlock.scoped & landlock::kScopeAbstractUnixSocket;
+  return when(in.profile.network.value == NetworkMode::Host, in.profile.network.origin,
+              scoped ? "on this kernel Landlock's scoping still keeps the app from connecting to "
+                       "the host's abstract unix sockets and signalling its processes"
+                     : "nothing on this kernel keeps the app from the host's abstract unix "
+                       "sockets (Landlock scoping needs Linux 6.12)");
+}
+
+Hits network_user(const RiskInputs& in, const RiskRule&) {
+  const auto& iface = in.profile.net_interface;
+  return when(in.profile.network.value == NetworkMode::User, in.profile.network.origin,
+              iface.value.empty() ? std::string()
+                                  : "outgoing traffic through " + iface.value + " (" +
+                                        iface.origin.to_string() + ")");
+}
+
+Hits host_ports(const RiskInputs& in, const RiskRule&) {
+  Hits out;
+  if (in.profile.network.value != NetworkMode::User) return out;
+  for (const auto& p : in.profile.host_ports) {
+    const std::string port = p.value.substr(p.value.find('/') + 1);
+    out.push_back({p.origin, p.value + ": 127.0.0.1:" + port + " and [::1]:" + port +
+                                 " inside are the host's"});
+  }
+  return out;
+}
+
+Hits landlock_off(const RiskInputs& in, const RiskRule&) {
+  return when(!in.profile.landlock.value, in.profile.landlock.origin);
 }
 
 Hits x11(const RiskInputs& in, const RiskRule&) {
@@ -300,10 +331,13 @@ std::vector<RiskRule> make_table() {
        "you log in",
        "home = \"persistent\" or \"tmpfs\", and grant the folders it needs", home_host},
       {"network-host", S::High,
-       "the app reaches every service listening on the host's loopback and the host's abstract "
-       "unix sockets, among them X11's (a display without the x11 grant) and any session bus "
-       "listening there",
-       "network = \"none\"; grant the network only to apps whose job it is", network_host},
+       "the app shares the host's network namespace: it reaches every service listening on the "
+       "host's loopback (databases, development servers, local proxies, CUPS) and, unless "
+       "Landlock's scoping stops it, the host's abstract unix sockets, among them X11's (a "
+       "display without the x11 grant) and any session bus listening there",
+       "network = \"user\" for internet access without the host's own network, or "
+       "network = \"none\"",
+       network_host},
       {"x11", S::High,
        "X11 does not isolate clients: the app can read keystrokes and every window on the "
        "display and type into other apps, such as a terminal outside the sandbox",
@@ -323,6 +357,16 @@ std::vector<RiskRule> make_table() {
        "the app can read every keystroke and pointer event of the machine, including passwords "
        "typed into other apps",
        "remove \"input\" from devices", devices_input},
+      {"host-ports", S::Medium,
+       "the app reaches a service listening on the host's loopback, which often trusts local "
+       "callers without a password (a database, a container engine's API, a development "
+       "server)",
+       "remove the port from [network] host-ports unless the app needs that service", host_ports},
+      {"landlock-off", S::Medium,
+       "no Landlock layer: the mounts alone decide what the app may write (a mount that appears "
+       "later under a read-only grant is writable), and nothing scopes its abstract unix "
+       "sockets and signals",
+       "remove landlock = false, or report what breaks under it", landlock_off},
       {"home-host-ro", S::Medium,
        "the app can read every file in your home (keys, browser profiles, mail) not hidden",
        "home = \"persistent\" or \"tmpfs\", and grant the folders it needs read-only",
@@ -365,6 +409,11 @@ std::vector<RiskRule> make_table() {
        "the app can change every file it is opened with, which is the point, but also a shell "
        "start-up file or a script if you open one with it",
        "file-arguments = \"read-only\" for apps that only view files", file_arguments_rw},
+      {"network-user", S::Medium,
+       "the app reaches the internet, your LAN and host services listening on non-loopback "
+       "addresses (through pasta's NAT, as your own connections): whatever it can read it can "
+       "send away",
+       "network = \"none\" for apps that need no network", network_user},
       {"printing", S::Low,
        "the app can print, see its own jobs, and reach the request parser of CUPS, a root daemon",
        "drop the printing layer for apps that do not print", printing},
