@@ -84,8 +84,8 @@ TEST_CASE("audit: exit status 0, 1 and 2 and the report's sections", "[audit]") 
   // --fail-on: the host's network is a high risk, user-mode networking a medium one; shell
   // has none.
   CHECK(audit({"--fail-on", "high", "shell"}).status == 0);
-  Result host_net = audit(
-      {"--fail-on", "high", dir.write("hostnet.toml", "[namespaces]\nnetwork = \"host\"\n")});
+  Result host_net =
+      audit({"--fail-on", "high", dir.write("hostnet.toml", "[namespaces]\nnetwork = \"host\"\n")});
   CHECK(host_net.status == 1);
   CHECK(contains(host_net.out, "HIGH   network-host"));
   CHECK(audit({"--fail-on", "high", "network"}).status == 0);

@@ -29,7 +29,8 @@ void tamper_one(cloister::plan::SandboxPlan& executed, const std::string& kind) 
       if (op.target == "/usr") op.read_only = false;
   } else if (kind == "drop-landlock") {
     executed.landlock = {};
-  } else if (kind == "pasta-defaults") {  // pasta as it comes: host loopback spliced, gateway mapped
+  } else if (kind ==
+             "pasta-defaults") {  // pasta as it comes: host loopback spliced, gateway mapped
     for (auto& h : executed.helpers) {
       if (!h.joins_sandbox) continue;
       for (size_t i = 0; i + 1 < h.argv.size(); ++i)

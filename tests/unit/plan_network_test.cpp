@@ -213,6 +213,13 @@ TEST_CASE("missing pasta or an unusable /dev/net/tun: an error at the network li
     CHECK(diags[0].where.to_string() == "/p/app.toml:5:11");
     CHECK(diags[0].key == "namespaces.network");
     CHECK(diags[0].message.find(r.expect) != std::string::npos);
+    // An audit reports on this host rather than refusing: the same words, as a warning.
+    RunOptions report;
+    report.report_only = true;
+    const SandboxPlan plan = build_plan(user_net_profile(), host, report);
+    REQUIRE(plan.warnings.size() == 1);
+    CHECK(plan.warnings[0].rfind("/p/app.toml:5:11: namespaces.network: ", 0) == 0);
+    CHECK(plan.warnings[0].find(r.expect) != std::string::npos);
   }
 }
 
