@@ -17,8 +17,16 @@ cloister=${CLOISTER_BUILD_DIR:-$src/build}/cloister
 bwrap_args=(--unshare-all --die-with-parent --clearenv --ro-bind /usr /usr --ro-bind /etc /etc
   --symlink usr/bin /bin --symlink usr/sbin /sbin --symlink usr/lib /lib --symlink usr/lib64 /lib64
   --proc /proc --dev /dev --tmpfs /tmp --tmpfs "$HOME" --hostname shell)
+# What the layers cost on the launch path: the shell profile with user-mode networking (pasta
+# must be set up before the app starts), and with Landlock off.
+profiles=$(mktemp -d)
+trap 'rm -rf "$profiles"' EXIT
+printf 'include = ["shell"]\n[namespaces]\nnetwork = "user"\n' >"$profiles/shell-user-net.toml"
+printf 'include = ["shell"]\n[security]\nlandlock = false\n' >"$profiles/shell-no-landlock.toml"
 runs=${RUNS:-200}
 hyperfine --warmup 10 --runs "$runs" -N --export-markdown "${BENCH_OUT:-/dev/stdout}" \
   -n "no sandbox" "/bin/true" \
   -n "bwrap" "bwrap ${bwrap_args[*]} /bin/true" \
-  -n "cloister" "$cloister run shell -- /bin/true"
+  -n "cloister" "$cloister run shell -- /bin/true" \
+  -n "cloister, landlock = false" "$cloister run $profiles/shell-no-landlock.toml -- /bin/true" \
+  -n "cloister, network = user" "$cloister run $profiles/shell-user-net.toml -- /bin/true"

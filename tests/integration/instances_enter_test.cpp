@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstddef>
+#include <cstring>
 
 #include "harness.hpp"
 #include "instances_harness.hpp"
@@ -274,4 +278,44 @@ TEST_CASE("enter: refused to a caller holding a group the app does not have",
   rewrite(path, record);
   REQUIRE(kill(app->pid(), SIGTERM) == 0);
   CHECK(contains(app->finish(15).out, "signal=SIGTERM"));
+}
+
+TEST_CASE("enter: the app's Landlock ruleset too, in a Landlock domain of its own",
+          "[instances][enter][landlock]") {
+  require_preconditions();
+  // An abstract socket of the host's: with network = "host" only Landlock's scoping keeps a
+  // sandboxed process from it.
+  const std::string name = "cloister-it-enter-" + std::to_string(getpid());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr),
+               static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size())) == 0);
+  REQUIRE(listen(fd, 4) == 0);
+
+  Session s;
+  for (bool landlock : {true, false}) {
+    INFO("landlock " << (landlock ? "on" : "off"));
+    ProfileText text;
+    text.name(landlock ? "walled" : "unwalled").set("namespaces", "network", quote("host"));
+    if (!landlock) text.set("security", "landlock", "false");
+    const std::string profile = s.profile(landlock ? "walled" : "unwalled", text);
+    auto app = s.start(profile, {probe_bin(), "wait-signal", "60"});
+    const std::string id = id_of(landlock ? "walled" : "unwalled", app->pid());
+
+    auto connect = kv_of(enter_probe(s, id, {"abstract-connect", name}));
+    CHECK(value(connect, "connect") == (landlock ? "EPERM" : "ok"));  // scoping, or nothing
+    // Landlock refuses making a device node before the missing capability does.
+    auto mknod = kv_of(enter_probe(s, id, {"mknod-chr", "/tmp/cloister-it-node"}));
+    CHECK(value(mknod, "mknod") == (landlock ? "EACCES" : "EPERM"));
+    // A domain of its own: scoping also keeps it from signalling the app (pid 2 inside).
+    auto kill2 = kv_of(enter_probe(s, id, {"kill", "2", "0"}));
+    CHECK(value(kill2, "kill") == (landlock ? "EPERM" : "ok"));
+
+    REQUIRE(kill(app->pid(), SIGTERM) == 0);
+    CHECK(contains(app->finish(15).out, "signal=SIGTERM"));
+  }
+  close(fd);
 }

@@ -20,6 +20,7 @@
 #include "exec/syscalls.hpp"
 #include "sys/error.hpp"
 #include "sys/log.hpp"
+#include "sys/printable.hpp"
 
 extern char** environ;
 
@@ -207,7 +208,9 @@ std::string Helpers::worth_showing(const Running& h) {
     start = end + 1;
     bool quiet = line.empty();
     for (const auto& prefix : h.quiet) quiet = quiet || line.rfind(prefix, 0) == 0;
-    if (!quiet) out += (out.empty() ? "" : "\n") + line;
+    // What a helper says may echo what the sandbox sent it (a bus name, an address): shown on
+    // the user's terminal, so with its control characters escaped.
+    if (!quiet) out += (out.empty() ? "" : "\n") + printable(line);
   }
   return out;
 }

@@ -410,9 +410,9 @@ std::vector<RiskRule> make_table() {
        "start-up file or a script if you open one with it",
        "file-arguments = \"read-only\" for apps that only view files", file_arguments_rw},
       {"network-user", S::Medium,
-       "the app reaches the internet, your LAN and host services listening on non-loopback "
-       "addresses (through pasta's NAT, as your own connections): whatever it can read it can "
-       "send away",
+       "the app reaches the internet, your LAN, host services listening on non-loopback "
+       "addresses (through pasta's NAT, as your own connections) and the host's DNS resolver, "
+       "even one on the host's loopback: whatever it can read it can send away",
        "network = \"none\" for apps that need no network", network_user},
       {"printing", S::Low,
        "the app can print, see its own jobs, and reach the request parser of CUPS, a root daemon",
