@@ -216,6 +216,24 @@ inline void run_profile_input(const std::uint8_t* data, std::size_t size) {
   load_input(split_parts(input), test::fake_host());
 }
 
+// "@name=value" lines of the environment part set the facts the planner gets from the kernel
+// and /etc rather than the environment: the Landlock ABI (and errno), pasta's path, the errno
+// of opening /dev/net/tun, lines of the host's resolv.conf.
+inline void set_host_fact(host::HostFacts& host, const std::string& name,
+                          const std::string& value) {
+  auto number = [&value] {
+    int n = 0;
+    for (char c : value.substr(0, 4))
+      if (c >= '0' && c <= '9') n = n * 10 + (c - '0');
+    return n;
+  };
+  if (name == "landlock-abi") host.landlock_abi = number();
+  if (name == "landlock-errno") host.landlock_errno = number();
+  if (name == "pasta") host.pasta = value;
+  if (name == "tun-errno") host.tun_errno = number();
+  if (name == "resolv") host.resolv_conf += value + "\n";
+}
+
 // The fake host changed by the input's environment, path-fact and Xauthority parts.
 inline host::HostFacts host_from(const std::vector<std::string>& parts) {
   host::HostFacts host = test::fake_host();
@@ -224,6 +242,10 @@ inline host::HostFacts host_from(const std::vector<std::string>& parts) {
     for (std::string line; std::getline(lines, line);) {
       std::size_t eq = line.find('=');
       if (eq == std::string::npos || eq == 0) continue;
+      if (line[0] == '@') {
+        set_host_fact(host, line.substr(1, eq - 1), line.substr(eq + 1));
+        continue;
+      }
       host.env[line.substr(0, eq)] = line.substr(eq + 1);
     }
     if (auto it = host.env.find("PULSE_SERVER"); it != host.env.end())
@@ -279,6 +301,8 @@ inline void run_plan_input(const std::uint8_t* data, std::size_t size) {
     plan::RunOptions options;
     if (prof->command.value.empty()) options.command = {"/bin/true"};
     options.instance = prof->name + "-1";
+    // As audit plans: what the host lacks is a warning, not an error.
+    options.report_only = parts.size() > 1 && parts[1].find("@report-only") != std::string::npos;
     plan::SandboxPlan p = plan::build_plan(*prof, host, options);
     if (plan::describe(p).empty()) throw std::logic_error("an empty plan description");
     if (!prof->seccomp_allow.empty() || !prof->seccomp_deny.empty())

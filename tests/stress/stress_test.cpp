@@ -4,16 +4,20 @@
 // whole test by ctest's TIMEOUT). After each part nothing may be left: no process of ours that
 // was not there before (sandboxes, reapers, proxies), no instance directory, no change to our
 // mount table, no fd of this process or of the bus daemon (a proxy's connection) still open.
-// Every launch that was not killed must succeed and print what its command prints.
+// Every launch that was not killed must succeed and print what its command prints. A second,
+// smaller test does the same with network = "user", where pasta runs beside each sandbox.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -36,6 +40,11 @@ constexpr int kConcurrent = 16;   // launches at once ...
 constexpr int kRounds = 10;       // ... this many times, per profile
 constexpr int kKilled = 50;       // in all, alternating between the profiles
 constexpr double kLaunchTimeout = 60;
+// network = "user": each launch waits for pasta (about half a second here), so fewer.
+constexpr int kUserSequential = 20;
+constexpr int kUserConcurrent = 4;
+constexpr int kUserRounds = 3;
+constexpr int kUserKilled = 20;
 
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
@@ -148,6 +157,9 @@ class Stress {
     dbus_ = dir_.write(
         "dbus.toml",
         ProfileText().name("stressbus").set("desktop", "dbus-session", quote("filtered")).str());
+    user_net_ = dir_.write(
+        "usernet.toml",
+        ProfileText().name("stressnet").set("namespaces", "network", quote("user")).str());
     // Let the daemon settle (its own fds) before the baseline.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     before_ = world();
@@ -168,6 +180,10 @@ class Stress {
               "/org/freedesktop/DBus",
               "org.freedesktop.DBus.GetId"};
     return {cloister_bin(), "run", minimal_, "--", "/bin/echo", "stress-ok"};
+  }
+  std::vector<std::string> user_net_argv(bool long_running = false) const {
+    if (long_running) return {cloister_bin(), "run", user_net_, "--", "sleep", "30"};
+    return {cloister_bin(), "run", user_net_, "--", "/bin/echo", "stress-ok"};
   }
   static bool succeeded(const Result& r, bool dbus) {
     return r.status == 0 && !r.timed_out && contains(r.out, dbus ? "string \"" : "stress-ok");
@@ -227,7 +243,7 @@ class Stress {
 
  private:
   TempDir dir_{"cloister-stress"};
-  std::string send_, runtime_, minimal_, dbus_;
+  std::string send_, runtime_, minimal_, dbus_, user_net_;
   std::unique_ptr<Server> bus_;
   Env env_;
   World before_;
@@ -327,4 +343,74 @@ TEST_CASE("stress: sequential, concurrent and killed launches leave nothing behi
     }
     st.check_nothing_left("the killed launches and one launch of each profile");
   }
+}
+
+TEST_CASE("stress: network = user, sequential, concurrent and killed: no pasta left behind",
+          "[stress][network]") {
+  require_preconditions();
+  // pasta and a /dev/net/tun this user can open (scripts/test-host.sh makes it 0666).
+  require_program("pasta", "passt");
+  const int tun = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (tun < 0)
+    FAIL("/dev/net/tun cannot be opened (" << std::strerror(errno)
+                                           << "): run sudo scripts/test-host.sh up");
+  ::close(tun);
+  Stress st;
+  auto ok = [](const Result& r) { return Stress::succeeded(r, false); };
+
+  Stats seq;
+  int failed = 0;
+  auto start = Clock::now();
+  for (int i = 0; i < kUserSequential; ++i) {
+    const auto t = Clock::now();
+    Result r = run(st.user_net_argv(), st.options());
+    seq.add(ms_since(t));
+    if (!ok(r) && failed++ < 3) {
+      INFO("launch " << i << ": " << r.describe());
+      CHECK(ok(r));
+    }
+  }
+  report("sequential, network = user", seq, ms_since(start));
+  CHECK(failed == 0);
+  const double setup_ms = seq.percentile(0.5);
+  st.check_nothing_left("sequential network = user launches");
+
+  Stats conc;
+  start = Clock::now();
+  for (int round = 0; round < kUserRounds; ++round) {
+    std::vector<std::unique_ptr<Process>> running;
+    const auto t = Clock::now();
+    for (int i = 0; i < kUserConcurrent; ++i)
+      running.push_back(std::make_unique<Process>(st.user_net_argv(), st.options()));
+    for (auto& p : running) {
+      Result r = p->finish(kLaunchTimeout);
+      conc.add(ms_since(t));
+      INFO("round " << round << ": " << r.describe());
+      CHECK(ok(r));
+    }
+  }
+  report("4 concurrent x 3, network = user", conc, ms_since(start));
+  st.check_nothing_left("concurrent network = user launches");
+
+  // Killed while pasta starts, while it sets up, and after the app started.
+  Stats killed;
+  start = Clock::now();
+  std::uniform_real_distribution<double> when(0, setup_ms * 1.5);
+  for (int i = 0; i < kUserKilled; ++i) {
+    const double delay = when(st.rng());
+    Process p(st.user_net_argv(true), st.options());
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(delay * 1000)));
+    REQUIRE(::kill(p.pid(), SIGKILL) == 0);
+    Result r = p.finish(kLaunchTimeout);
+    killed.add(delay);
+    INFO("killed launch " << i << " after " << delay << " ms: " << r.describe());
+    CHECK(r.status == 128 + SIGKILL);
+  }
+  std::printf("stress: %d network = user launches SIGKILLed after 0-%.0f ms\n", kUserKilled,
+              setup_ms * 1.5);
+  report("killed, network = user (delays)", killed, ms_since(start));
+  Result r = run(st.user_net_argv(), st.options());
+  INFO("launch after the killed ones: " << r.describe());
+  CHECK(ok(r));
+  st.check_nothing_left("the killed network = user launches and one more");
 }

@@ -68,6 +68,32 @@ TEST_CASE("the fuzz harness loads includes from memory and plans with the input'
                                                 "/o/app.toml"});
   CHECK(prof->env_set.count("FROM_OVERRIDE") == 1);
 
+  // "@" lines set the kernel's and /etc's facts.
+  const auto facts = fuzz::host_from(
+      {"", "@landlock-abi=5\n@pasta=\n@tun-errno=13\n@resolv=nameserver 10.0.0.1\nA=b"});
+  CHECK(facts.landlock_abi == 5);
+  CHECK(facts.pasta.empty());
+  CHECK(facts.tun_errno == 13);
+  CHECK(facts.resolv_conf == test::fake_host().resolv_conf + "nameserver 10.0.0.1\n");
+  CHECK(facts.env.at("A") == "b");
+  CHECK(facts.env.count("@pasta") == 0);
+
   // A cycle through the in-memory files is reported like one on disk.
   CHECK_FALSE(fuzz::load_input({"include = [\"a\"]", "include = [\"app\"]"}, test::fake_host()));
+}
+
+TEST_CASE("the network and Landlock seeds reach pasta's planning and the ruleset") {
+  for (const auto& [name, text] : inputs("plan")) {
+    if (name != "network-user.seed") continue;
+    const auto parts = fuzz::split_parts(text);
+    const host::HostFacts host = fuzz::host_from(parts);
+    auto prof = fuzz::load_input({parts.front()}, host);
+    REQUIRE(prof);
+    const plan::SandboxPlan p = plan::build_plan(*prof, host, {});
+    CHECK(plan::waits_for_helpers(p));  // pasta is planned, not refused
+    CHECK(p.landlock.abi == 5);
+    CHECK(p.host_ports.size() == 3);
+    return;
+  }
+  FAIL("tests/data/fuzz/plan/network-user.seed is missing");
 }
