@@ -16,6 +16,8 @@
 #include "desktop_harness.hpp"
 #include "harness.hpp"
 #include "instances_harness.hpp"
+#include "outer_ns.hpp"
+#include "test_host.hpp"
 
 using namespace cloister_it;
 using namespace cloister_it::instances;
@@ -260,4 +262,44 @@ TEST_CASE("attest and ps: a name the app chose cannot hide the report's lines",
   rewrite(path, record);
   kill(app->pid(), SIGTERM);
   app->finish(15);
+}
+
+TEST_CASE("attest and stop: a network = user sandbox, pasta beside it", "[instances][attest]") {
+  require_preconditions();
+  require_user_network();
+  Session s;
+  ProfileText text;
+  text.name("netted").set("namespaces", "network", quote("user"));
+  const std::string profile = s.profile("netted", text);
+  auto app = s.start(profile, {probe_bin(), "wait-signal", "60"});
+  pid_t pasta = -1;
+  for (pid_t c : children_of(app->pid()))
+    if (contains(cmdline_of(c), "--config-net")) pasta = c;
+  REQUIRE(pasta > 0);
+  PidWatch pasta_watch(pasta);
+
+  // The generated resolv.conf is one of the planned mounts; nothing else is mounted.
+  Result r = s.cloister({"attest", "netted"});
+  INFO(r.describe());
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, "mounts: as planned:"));
+  const std::string path = s.base() + "/" + id_of("netted", app->pid()) + "/record";
+  const std::string record = read_text(path);
+  REQUIRE(contains(record, "kind = 'databind'"));
+  // A record that puts it elsewhere is a drift both ways (the check can fail).
+  rewrite(path, replaced(record, "target = '/etc/resolv.conf'", "target = '/etc/cloister-it'"));
+  Result drift = s.cloister({"attest", "netted"});
+  INFO(drift.describe());
+  CHECK(drift.status == 1);
+  CHECK(contains(drift.out, "DRIFT  /etc/cloister-it: mounted: missing"));
+  CHECK(contains(drift.out, "DRIFT  /etc/resolv.conf: planned: extra mount"));
+  rewrite(path, record);
+
+  const std::string pid_ns = ns_of(app_of(app->pid()), "pid");
+  Result stop = s.cloister({"stop", "netted"});
+  INFO(stop.describe());
+  CHECK(stop.status == 0);
+  app->finish(15);
+  CHECK(pasta_watch.gone_within(5));
+  check_nothing_left(s, app->pid(), pid_ns);
 }
