@@ -48,7 +48,10 @@ TEST_CASE("one SIGTERM ends the sandbox although the app's daemon ignores SIGTER
   text.name("daemonic");
   if (*background) text.set("app", "background", quote(background));
   auto app = s.start(s.profile("daemonic", text), {"/bin/sh", "-c", script});
-  REQUIRE(processes_running(marker).size() == 1);
+  // The shell says ready once it has forked the daemon, which may not have exec'd yet.
+  std::vector<pid_t> daemons;
+  for (int i = 0; i < 100 && (daemons = processes_running(marker)).empty(); ++i) usleep(50000);
+  REQUIRE(daemons.size() == 1);
   REQUIRE(kill(app->pid(), SIGTERM) == 0);
   Result r = app->finish(10);
   INFO(r.describe());
