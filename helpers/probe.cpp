@@ -674,6 +674,35 @@ int unix_connect(const std::string& name, bool abstract) {
 }
 
 int check_abstract_connect(const Args& a) { return unix_connect(a[0], true); }
+
+// Takes the abstract name @NAME, says so, and waits up to TIMEOUT_S for a connection: whether
+// a process outside the sandbox can reach a socket the app binds (Landlock's scoping stops
+// connections from the sandbox, not to it).
+int check_abstract_listen(const Args& a) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (a[0].empty() || a[0].size() + 1 >= sizeof sa.sun_path) return kExitUsage;
+  const int timeout_s = std::atoi(a[1].c_str());
+  if (timeout_s <= 0) return kExitUsage;
+  std::memcpy(sa.sun_path + 1, a[0].data(), a[0].size());
+  auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + a[0].size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return report("listen", errno_name(errno));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 || listen(fd, 1) != 0) {
+    kv("listen", errno_name(errno));
+    close(fd);
+    return 0;
+  }
+  kv("listen", "ok");
+  std::fflush(stdout);  // the test connects once it reads this
+  pollfd pfd{fd, POLLIN, 0};
+  int n = poll(&pfd, 1, timeout_s * 1000);
+  int c = n > 0 ? accept4(fd, nullptr, nullptr, SOCK_CLOEXEC) : -1;
+  kv("accepted", c >= 0 ? "yes" : "no");
+  if (c >= 0) close(c);
+  close(fd);
+  return 0;
+}
 int check_unix_connect(const Args& a) { return unix_connect(a[0], false); }
 
 int check_env(const Args& a) {
@@ -992,6 +1021,9 @@ const Check kChecks[] = {
     {"tcp-connect", 2, 2, "ADDR PORT (numeric or localhost): connect", check_tcp_connect},
     {"abstract-connect", 1, 1, "NAME: connect to the abstract unix socket @NAME",
      check_abstract_connect},
+    {"abstract-listen", 2, 2,
+     "NAME TIMEOUT_S: bind @NAME, listen=ok|ERRNO, then accepted=yes|no within TIMEOUT_S",
+     check_abstract_listen},
     {"unix-connect", 1, 1, "PATH: connect to a filesystem unix socket", check_unix_connect},
     {"env", 0, kMany, "[NAME...]: NAME=value|<unset>, or the whole environment", check_env},
     {"fds", 0, 0, "fd.N=target per open fd, fds, count", check_fds},

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "harness.hpp"
 #include "outer_ns.hpp"
+#include "test_host.hpp"
 
 using namespace cloister_it;
 
@@ -165,6 +167,55 @@ TEST_CASE("Landlock: with network = host, the host's abstract sockets are out of
   REQUIRE(off.status == 0);
   CHECK(value(parse_kv(off.out), "connect") == "ok");  // the check can fail
   close(fd);
+}
+
+namespace {
+
+// Whether a host process can connect to the abstract name @name: 0 or the errno.
+int host_connects_to_abstract(const std::string& name) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  const int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr),
+                         static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size()));
+  const int err = rc == 0 ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+}  // namespace
+
+// The other direction: Landlock's scoping stops the app's connections to sockets outside its
+// domain, not the host's connections to a name the app takes. With network = "host" the app
+// can listen on any free abstract name a host client expects (another display's
+// @/tmp/.X11-unix/X1, a bus address) and receive that client: a documented limit
+// (docs/network.md, the network-host risk). "user" and "none" keep the names apart; if a
+// kernel ever scopes binding too, the "host" half fails and the documents must change.
+TEST_CASE("An abstract name the app listens on is the host's with network = host only",
+          "[landlock][network]") {
+  require_preconditions();
+  require_user_network();
+  TempDir dir;
+  for (const char* mode : {"host", "user", "none"}) {
+    INFO("network = " << mode);
+    const std::string name =
+        "cloister-test-squat-" + std::string(mode) + "-" + std::to_string(getpid());
+    ProfileText text;
+    text.set("namespaces", "network", quote(mode));
+    const std::string profile = dir.write(std::string("squat-") + mode + ".toml", text.str());
+    Process p({cloister_bin(), "run", profile, "--", probe_bin(), "abstract-listen", name, "5"},
+              {});
+    REQUIRE(p.wait_for_output("listen=ok", 15));
+    const bool shared = std::string(mode) == "host";
+    const int err = host_connects_to_abstract(name);
+    CHECK(err == (shared ? 0 : ECONNREFUSED));
+    Result r = p.finish(15);
+    INFO(r.describe());
+    REQUIRE(r.status == 0);
+    CHECK(value(parse_kv(r.out), "accepted") == (shared ? "yes" : "no"));
+  }
 }
 
 TEST_CASE("Landlock: a write below a read-only grant is refused even where the mount allows it",

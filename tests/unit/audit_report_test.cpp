@@ -108,6 +108,22 @@ TEST_CASE("report: every grant and variable names the file:line:col that asked f
   CHECK_THAT(text, Catch::Contains("risks: none"));
 }
 
+TEST_CASE("report: landlock = false in the user's override, named once, as a risk",
+          "[audit][report]") {
+  TempDir dir;
+  const std::string top = dir.write("app.toml", "[app]\nname = \"app\"\n");
+  dir.write("overrides/app.toml", "[security]\nlandlock = false\n");
+  const Audited a = audit_of(dir, top);
+  const std::string where = dir / "overrides/app.toml" + ":2:12";
+  CHECK(a.report.landlock.abi == 0);
+  bool risk = false;
+  for (const auto& r : a.report.risks) risk = risk || (r.id == "landlock-off" && r.source == where);
+  CHECK(risk);
+  const std::string text = audit::to_text(a.report);
+  // The section's line says where it was turned off, once (the status carries the place).
+  CHECK_THAT(text, Catch::Contains("  off: security.landlock = false (" + where + ")\n"));
+}
+
 TEST_CASE("JSON: the documented fields, read by another parser, and a lossless round trip",
           "[audit][json]") {
   TempDir dir;

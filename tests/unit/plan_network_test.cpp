@@ -302,6 +302,9 @@ TEST_CASE("network = host is a risk, worded by what Landlock still stops", "[pla
   CHECK(risk().severity == Severity::High);
   CHECK(risk().source == "/p/app.toml:5:11");
   CHECK_THAT(risk().detail, Catch::StartsWith("on this kernel Landlock's scoping still keeps"));
+  // Scoping stops connections from the sandbox; binding a free abstract name it does not.
+  CHECK_THAT(risk().detail, Catch::Contains("not from listening on a free abstract name"));
+  CHECK_THAT(risk().message, Catch::Contains("listen on any free abstract name"));
   host.landlock_abi = 5;  // no scoping before ABI 6
   CHECK_THAT(risk().detail, Catch::StartsWith("nothing on this kernel keeps the app"));
   host.landlock_abi = 7;

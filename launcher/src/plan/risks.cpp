@@ -50,12 +50,14 @@ Hits home_host_ro(const RiskInputs& in, const RiskRule&) {
 }
 
 Hits network_host(const RiskInputs& in, const RiskRule&) {
-  // Landlock's scoping (ABI 6+) still keeps the app off the abstract sockets; the loopback and
-  // the rest of the namespace stay shared.
+  // Landlock's scoping (ABI 6+) still keeps the app off the abstract sockets; the loopback,
+  // the abstract names it can bind and the rest of the namespace stay shared.
   const bool scoped = in.plan.landlock.scoped & landlock::kScopeAbstractUnixSocket;
   return when(in.profile.network.value == NetworkMode::Host, in.profile.network.origin,
               scoped ? "on this kernel Landlock's scoping still keeps the app from connecting to "
-                       "the host's abstract unix sockets and signalling its processes"
+                       "the host's abstract unix sockets and signalling its processes, but not "
+                       "from listening on a free abstract name that host programs then connect "
+                       "to (scoping covers connections from the sandbox only)"
                      : "nothing on this kernel keeps the app from the host's abstract unix "
                        "sockets (Landlock scoping needs Linux 6.12)");
 }
@@ -334,7 +336,9 @@ std::vector<RiskRule> make_table() {
        "the app shares the host's network namespace: it reaches every service listening on the "
        "host's loopback (databases, development servers, local proxies, CUPS) and, unless "
        "Landlock's scoping stops it, the host's abstract unix sockets, among them X11's (a "
-       "display without the x11 grant) and any session bus listening there",
+       "display without the x11 grant) and any session bus listening there; and it can listen "
+       "on any free abstract name host programs connect to (another display's "
+       "@/tmp/.X11-unix/X1, a bus address), which nothing stops",
        "network = \"user\" for internet access without the host's own network, or "
        "network = \"none\"",
        network_host},
