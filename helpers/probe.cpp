@@ -1049,6 +1049,8 @@ const Check kChecks[] = {
     {"tcp-talk", 2, 3, "ADDR PORT [TIMEOUT_S] (numeric): connect, reply=<first line from it>",
      probe::check_tcp_talk},
     {"kill", 2, 2, "PID SIG: kill=ok|ERRNO", probe::check_kill},
+    {"sigio", 2, 2, "PID SIG: setown=ok|ERRNO, write=ok|ERRNO (SIG sent by the kernel as SIGIO)",
+     probe::check_sigio},
     {"mknod-chr", 1, 1, "PATH: mknod=ok|ERRNO (EACCES: Landlock, EPERM: no capability)",
      probe::check_mknod_chr},
     {"nested-sandbox", 0, 0, "a Chromium-like sandbox inside: unshare, uid_map, inner_pid, chroot",

@@ -186,18 +186,53 @@ int check_tcp_talk(const Args& a) {
   return 0;
 }
 
-int check_kill(const Args& a) {
-  char* end = nullptr;
-  long pid = std::strtol(a[0].c_str(), &end, 10);
-  if (a[0].empty() || *end != '\0' || pid <= 0) return kExitUsage;
-  int sig = -1;
-  std::string name = a[1].rfind("SIG", 0) == 0 ? a[1].substr(3) : a[1];
+namespace {
+
+// "TERM", "SIGTERM" or "0" as a signal number; -1 when unknown.
+int signal_named(const std::string& text) {
+  const std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
   for (int s = 0; s < NSIG; ++s) {
     const char* abbrev = s == 0 ? "0" : sigabbrev_np(s);
-    if (abbrev != nullptr && name == abbrev) sig = s;
+    if (abbrev != nullptr && name == abbrev) return s;
   }
-  if (sig < 0) return kExitUsage;
+  return -1;
+}
+
+// A pid argument, or -1.
+long pid_arg(const std::string& text) {
+  char* end = nullptr;
+  long pid = std::strtol(text.c_str(), &end, 10);
+  return text.empty() || *end != '\0' || pid <= 0 ? -1 : pid;
+}
+
+}  // namespace
+
+int check_kill(const Args& a) {
+  const long pid = pid_arg(a[0]);
+  const int sig = signal_named(a[1]);
+  if (pid < 0 || sig < 0) return kExitUsage;
   kv("kill", kill(static_cast<pid_t>(pid), sig) == 0 ? "ok" : errno_name(errno));
+  return 0;
+}
+
+int check_sigio(const Args& a) {
+  const long pid = pid_arg(a[0]);
+  const int sig = signal_named(a[1]);
+  if (pid < 0 || sig <= 0) return kExitUsage;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    kv("setown", errno_name(errno));
+    return 0;
+  }
+  // The kernel sends the signal itself when the pipe becomes readable; F_SETOWN never fails
+  // for a pid of the namespace, so only the target can tell whether it arrived.
+  const bool armed = fcntl(p[0], F_SETOWN, static_cast<pid_t>(pid)) == 0 &&
+                     fcntl(p[0], F_SETSIG, sig) == 0 &&
+                     fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_ASYNC) == 0;
+  kv("setown", armed ? "ok" : errno_name(errno));
+  if (armed) kv("write", write(p[1], "x", 1) == 1 ? "ok" : errno_name(errno));
+  close(p[0]);
+  close(p[1]);
   return 0;
 }
 

@@ -19,6 +19,10 @@ int check_routes(const Args& a);
 int check_tcp_talk(const Args& a);
 // PID SIG: kill=ok|ERRNO.
 int check_kill(const Args& a);
+// PID SIG: setown=ok|ERRNO, write=ok|ERRNO. Makes the kernel send SIG to PID (F_SETOWN,
+// F_SETSIG, O_ASYNC on a pipe it then writes to): a signal Landlock checks against the domain
+// of the process that called F_SETOWN.
+int check_sigio(const Args& a);
 // PATH: mknod=ok|ERRNO for a character device node at PATH (removed again if made). With every
 // capability dropped the kernel refuses it with EPERM; Landlock, which checks first and grants
 // no one the right to make character devices, with EACCES: so this tells whether a Landlock

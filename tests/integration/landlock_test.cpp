@@ -260,26 +260,37 @@ TEST_CASE("Landlock: the sandbox cannot signal a process outside its domain",
   TempDir dir;
   const std::string fifo = dir.path() + "/go";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-  for (bool landlock : {true, false}) {
-    INFO("landlock " << (landlock ? "on" : "off"));
-    ProfileText text = with_landlock(landlock);
-    text.read_only(dir.path());
-    const std::string profile = dir.write(landlock ? "son.toml" : "soff.toml", text.str());
-    Process p(
-        {cloister_bin(), "run", profile, "--", probe_bin(), "after", fifo, "kill", "{}", "TERM"},
-        {});
-    REQUIRE(p.wait_for_output("after=waiting", 10));
-    const pid_t app = probe_under(p.pid());
-    REQUIRE(app > 0);
-    // Same user, same namespaces: only Landlock tells them apart.
-    Outsider outsider(app);
-    tell(fifo, outsider.inner_pid());
-    Result r = p.finish(10);
-    INFO(r.describe());
-    REQUIRE(r.status == 0);
-    CHECK(value(parse_kv(r.out), "kill") == (landlock ? "EPERM" : "ok"));
-    // Refused: nothing is on its way. Sent: it arrives at once.
-    CHECK(outsider.died_of(SIGTERM, landlock ? 0 : 5) == !landlock);
+  // kill(2), and a signal the kernel sends on the app's behalf (F_SETOWN + O_ASYNC: SIGIO,
+  // here made SIGTERM with F_SETSIG), which Landlock checks against the app's domain too.
+  for (const char* how : {"kill", "sigio"}) {
+    for (bool landlock : {true, false}) {
+      INFO(how << ", landlock " << (landlock ? "on" : "off"));
+      ProfileText text = with_landlock(landlock);
+      text.read_only(dir.path());
+      const std::string profile = dir.write(landlock ? "son.toml" : "soff.toml", text.str());
+      Process p(
+          {cloister_bin(), "run", profile, "--", probe_bin(), "after", fifo, how, "{}", "TERM"},
+          {});
+      REQUIRE(p.wait_for_output("after=waiting", 10));
+      const pid_t app = probe_under(p.pid());
+      REQUIRE(app > 0);
+      // Same user, same namespaces: only Landlock tells them apart.
+      Outsider outsider(app);
+      tell(fifo, outsider.inner_pid());
+      Result r = p.finish(10);
+      INFO(r.describe());
+      REQUIRE(r.status == 0);
+      const auto kv = parse_kv(r.out);
+      if (std::string(how) == "kill") {
+        CHECK(value(kv, "kill") == (landlock ? "EPERM" : "ok"));
+      } else {
+        // The kernel drops a SIGIO Landlock refuses silently: only the target can tell.
+        CHECK(value(kv, "setown") == "ok");
+        CHECK(value(kv, "write") == "ok");
+      }
+      // Refused: nothing is on its way. Sent: it arrives at once.
+      CHECK(outsider.died_of(SIGTERM, landlock ? 0 : 5) == !landlock);
+    }
   }
 }
 
