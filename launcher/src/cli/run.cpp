@@ -212,7 +212,9 @@ int run_command(const std::vector<std::string>& args) {
   for (const auto& line : sandbox.file_args) log::debug("file %s", line.c_str());
   for (const auto& note : sandbox.notes) log::debug("%s", note.c_str());
   for (const auto& warning : sandbox.warnings) log::warn("%s", warning.c_str());
+  log::debug("plan: %zu mount operations", sandbox.mounts.size());
   std::vector<sock_filter> bpf = seccomp::compile_bpf(sandbox.seccomp);
+  log::debug("seccomp: %zu instructions", bpf.size());
   exec::check_protected_paths(sandbox);
   return exec::run(sandbox, bpf);
 }
