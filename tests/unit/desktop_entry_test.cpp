@@ -8,9 +8,10 @@
 #include "desktop/entry.hpp"
 #include "desktop/keyfile.hpp"
 #include "desktop/service.hpp"
-#include "desktop/sha256.hpp"
+#include "sys/sha256.hpp"
 
 using namespace cloister::desktop;
+using cloister::sha256_hex;
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "exec/protected.hpp"
 #include "plan/plan.hpp"
+#include "seccomp/cache.hpp"
 #include "seccomp/rules.hpp"
 #include "sys/log.hpp"
 #include "sys/unique_fd.hpp"
@@ -213,8 +214,10 @@ int run_command(const std::vector<std::string>& args) {
   for (const auto& note : sandbox.notes) log::debug("%s", note.c_str());
   for (const auto& warning : sandbox.warnings) log::warn("%s", warning.c_str());
   log::debug("plan: %zu mount operations", sandbox.mounts.size());
-  std::vector<sock_filter> bpf = seccomp::compile_bpf(sandbox.seccomp);
-  log::debug("seccomp: %zu instructions", bpf.size());
+  std::string how;
+  std::vector<sock_filter> bpf =
+      seccomp::compile_bpf_cached(sandbox.seccomp, plan::cache_home(host), how);
+  log::debug("seccomp: %zu instructions, %s", bpf.size(), how.c_str());
   exec::check_protected_paths(sandbox);
   return exec::run(sandbox, bpf);
 }

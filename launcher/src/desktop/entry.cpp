@@ -4,8 +4,8 @@
 
 #include "desktop/exec_line.hpp"
 #include "desktop/keyfile.hpp"
-#include "desktop/sha256.hpp"
 #include "desktop/tidy.hpp"
+#include "sys/sha256.hpp"
 
 namespace cloister::desktop {
 namespace {

@@ -105,6 +105,16 @@ std::string instance_base_dir(const host::HostFacts& host) {
   return (rt == "/" ? "" : rt) + "/cloister";
 }
 
+std::string cache_home(const host::HostFacts& host) {
+  auto it = host.vars.find("XDG_CACHE_HOME");
+  return it != host.vars.end() && !it->second.empty() ? it->second : host.home + "/.cache";
+}
+
+std::string cache_dir(const host::HostFacts& host) {
+  const std::string home = cache_home(host);
+  return (home == "/" ? "" : home) + "/cloister";
+}
+
 std::string persistent_home_dir(const Profile& profile, const host::HostFacts& host) {
   auto it = host.vars.find("XDG_DATA_HOME");
   std::string data_home = it != host.vars.end() ? it->second : host.home + "/.local/share";
@@ -121,9 +131,10 @@ std::vector<std::string> paths_to_probe(const Profile& profile, const host::Host
   for (const auto& p : network_paths(profile)) out.push_back(p);
   out.push_back(host.home);
   out.push_back(host.cwd);
-  const std::string instances = instance_base_dir(host);
-  out.push_back(instances);
-  out.push_back(instances.substr(0, instances.rfind('/')));
+  for (const std::string& own : {instance_base_dir(host), cache_dir(host)}) {
+    out.push_back(own);
+    out.push_back(own.substr(0, own.rfind('/')));
+  }
   if (profile.home.value == profile::HomeMode::Persistent)
     out.push_back(persistent_home_dir(profile, host));
   // The self-escape rule and the secrets rule compare realpaths: a protected path may be a
@@ -163,7 +174,8 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   MountBuilder mounts(profile, host, runtime_dir(host), persistent_home_dir(profile, host));
   mounts.add_desktop(desktop);
   mounts.add_file_args(options.files);
-  mounts.protect_records(instance_base_dir(host));
+  mounts.protect_records(instance_base_dir(host), "its instance records");
+  mounts.protect_records(cache_dir(host), "its compiled seccomp filters");
   plan.mounts = mounts.build();
   plan.placeholders = mounts.placeholders();
   plan.file_args = mounts.file_arg_lines();

@@ -52,6 +52,7 @@ std::vector<std::pair<std::string, std::string>> forbidden_dirs(const host::Host
       {runtime + "/cloister", "cloister's running sandboxes"},
       {var(host, "XDG_STATE_HOME") + "/cloister",
        "cloister's records of the paths each app must not move"},
+      {cache_dir(host), "cloister's cache of compiled seccomp filters"},
       {data + "/applications", "menu entries, which decide how apps start"},
       {data + "/dbus-1", "D-Bus service files, which decide how apps start"},
       {host.home + "/.local/bin", "command links, which decide how apps start"},

@@ -384,38 +384,41 @@ void MountBuilder::add_hides() {
   }
 }
 
-std::string MountBuilder::records_canonical() const {
+std::string MountBuilder::records_canonical(const std::string& dir) const {
   // It may not exist yet (the first launch makes it), but its parent does.
-  const auto& fact = host_.path(records_);
+  const auto& fact = host_.path(dir);
   if (!fact.canonical.empty()) return fact.canonical;
-  const std::string parent = records_.substr(0, records_.rfind('/'));
+  const std::string parent = dir.substr(0, dir.rfind('/'));
   const auto& parent_fact = host_.path(parent.empty() ? "/" : parent);
-  if (parent_fact.canonical.empty()) return records_;
-  return (parent_fact.canonical == "/" ? "" : parent_fact.canonical) +
-         records_.substr(records_.rfind('/'));
+  if (parent_fact.canonical.empty()) return dir;
+  return (parent_fact.canonical == "/" ? "" : parent_fact.canonical) + dir.substr(dir.rfind('/'));
 }
 
 bool MountBuilder::reaches_records(const PathEntry& grant, const std::string& canonical,
                                    const char* key) {
-  if (records_.empty() || !is_under(canonical, records_canonical())) return false;
-  problems_.push_back({grant.origin, key,
-                       grant.path + " resolves to " + canonical + ", inside " + records_ +
-                           ", where cloister keeps its instance records; no sandbox may see "
-                           "them"});
-  return true;
+  for (const auto& [dir, what] : records_) {
+    if (!is_under(canonical, records_canonical(dir))) continue;
+    problems_.push_back({grant.origin, key,
+                         grant.path + " resolves to " + canonical + ", inside " + dir +
+                             ", where cloister keeps " + what + "; no sandbox may see them"});
+    return true;
+  }
+  return false;
 }
 
 void MountBuilder::hide_records() {
-  if (records_.empty()) return;
-  // What `cloister enter` gives the process it starts comes from these records: an app that
-  // could rewrite them could have its next entered shell run without its seccomp filter.
-  for (const auto& target : sandbox_paths_for(records_canonical())) {
-    if (owner_.count(target)) continue;
-    MountOp op = make(MountKind::Hide, target);
-    op.read_only = true;
-    op.mode = 0;
-    owner_.emplace(target, op.origin);
-    ops_.push_back(std::move(op));
+  // What `cloister enter` gives the process it starts comes from the instance records, and
+  // the next launch's filter from the seccomp cache: an app that could rewrite either could
+  // have a later process run without its seccomp filter.
+  for (const auto& record : records_) {
+    for (const auto& target : sandbox_paths_for(records_canonical(record.first))) {
+      if (owner_.count(target)) continue;
+      MountOp op = make(MountKind::Hide, target);
+      op.read_only = true;
+      op.mode = 0;
+      owner_.emplace(target, op.origin);
+      ops_.push_back(std::move(op));
+    }
   }
 }
 

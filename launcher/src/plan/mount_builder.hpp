@@ -44,9 +44,11 @@ class MountBuilder {
   void add_desktop(const DesktopPart& desktop) { desktop_ = &desktop; }
   // The command's file arguments, each bound alone at its own path (file_args.cpp).
   void add_file_args(const std::vector<host::OpenedFile>& files) { files_ = &files; }
-  // A host directory no sandbox may see (the instance records): masked wherever a grant
-  // exposes it, and a grant inside it is an error.
-  void protect_records(const std::string& host_dir) { records_ = host_dir; }
+  // A host directory no sandbox may see (the instance records, the seccomp cache): masked
+  // wherever a grant exposes it, and a grant inside it is an error. `what` names what it holds.
+  void protect_records(const std::string& host_dir, const std::string& what) {
+    records_.push_back({host_dir, what});
+  }
 
   // Throws ProfileError when a grant cannot be honoured on this host, Error when a file
   // argument is refused.
@@ -72,7 +74,7 @@ class MountBuilder {
   void hide_records();
   bool reaches_records(const profile::PathEntry& grant, const std::string& canonical,
                        const char* key);
-  std::string records_canonical() const;
+  std::string records_canonical(const std::string& dir) const;
   void add_desktop_mounts();
   void add_identity();
   void add_file_arg_mounts();
@@ -106,7 +108,8 @@ class MountBuilder {
   std::vector<std::string> file_lines_;
   std::vector<std::string> refusals_;
   std::vector<Placeholder> placeholders_;
-  std::string records_;  // the instance records' directory on the host
+  // Host directories of cloister's own that no sandbox sees, and what they hold.
+  std::vector<std::pair<std::string, std::string>> records_;
 };
 
 // "/a/b" is "/a/b" or inside "/a" (any path is inside "/").

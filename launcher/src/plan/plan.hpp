@@ -247,6 +247,11 @@ std::string persistent_home_dir(const profile::Profile& profile, const host::Hos
 // defaults to /run/user/UID). Kept out of every sandbox.
 std::string instance_base_dir(const host::HostFacts& host);
 
+// ${XDG_CACHE_HOME} (default ~/.cache), where the seccomp cache lives (seccomp/cache.hpp), and
+// cloister's directory in it, ${XDG_CACHE_HOME}/cloister: kept out of every sandbox too.
+std::string cache_home(const host::HostFacts& host);
+std::string cache_dir(const host::HostFacts& host);
+
 // Paths the plan needs facts about: build_plan looks these up in host.paths.
 std::vector<std::string> paths_to_probe(const profile::Profile& profile,
                                         const host::HostFacts& host);

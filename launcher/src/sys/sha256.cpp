@@ -1,10 +1,10 @@
-#include "desktop/sha256.hpp"
+#include "sys/sha256.hpp"
 
 #include <array>
 #include <cstdint>
 #include <cstdio>
 
-namespace cloister::desktop {
+namespace cloister {
 namespace {
 
 constexpr std::array<std::uint32_t, 64> kRound = {
@@ -68,4 +68,4 @@ std::string sha256_hex(const std::string& data) {
   return out;
 }
 
-}  // namespace cloister::desktop
+}  // namespace cloister
