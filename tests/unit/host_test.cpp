@@ -1,4 +1,5 @@
 // Host facts: the ${VAR} table (compute_vars, parse_user_dirs) and add_path_facts.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -190,6 +191,76 @@ TEST_CASE("add_path_facts", "[host]") {
   HostFacts dev;
   add_path_facts(dev, {"/dev/null"});
   CHECK(dev.path("/dev/null").type == FileType::CharDevice);
+}
+
+// add_path_facts resolves each directory once instead of calling realpath() per path: whatever
+// the path, its facts are those lstat(), realpath() and stat() give.
+TEST_CASE("add_path_facts agrees with lstat, realpath and stat", "[host]") {
+  cloister::testing::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir / "d/sub");
+  dir.write("d/f", "x");
+  dir.write("d/sub/g", "x");
+  fs::create_symlink(dir / "d", dir / "link");
+  fs::create_symlink("link", dir / "link2");         // a link to a link, relative
+  fs::create_symlink("../d/sub", dir / "d/up");      // relative, with ..
+  fs::create_symlink(dir / "loop2", dir / "loop1");  // a loop
+  fs::create_symlink(dir / "loop1", dir / "loop2");
+  fs::create_symlink("/", dir / "root");
+  ::mkfifo((dir / "d/fifo").c_str(), 0600);
+  const std::vector<std::string> paths = {"/",
+                                          "/dev/null",
+                                          dir.path(),
+                                          dir / "d",
+                                          dir / "d/f",
+                                          dir / "d/sub/g",
+                                          dir / "link",
+                                          dir / "link/f",
+                                          dir / "link/sub/g",
+                                          dir / "link2/sub",
+                                          dir / "link2/sub/g",
+                                          dir / "d/up/g",
+                                          dir / "d/up/../f",
+                                          dir / "d/./f",
+                                          dir / "d/sub/..",
+                                          dir / "d//f",
+                                          dir / "d/f/",
+                                          dir / "d/f/x",
+                                          dir / "loop1",
+                                          dir / "loop1/x",
+                                          dir / "root",
+                                          dir / "root/dev",
+                                          dir / "d/fifo",
+                                          dir / "missing",
+                                          dir / "missing/x",
+                                          dir / "link/missing",
+                                          "relative/path"};
+  HostFacts facts;
+  add_path_facts(facts, paths);
+  auto type_of = [](const struct stat& st) {
+    return S_ISDIR(st.st_mode)    ? FileType::Directory
+           : S_ISREG(st.st_mode)  ? FileType::Regular
+           : S_ISLNK(st.st_mode)  ? FileType::Symlink
+           : S_ISCHR(st.st_mode)  ? FileType::CharDevice
+           : S_ISSOCK(st.st_mode) ? FileType::Socket
+                                  : FileType::Other;
+  };
+  for (const auto& p : paths) {
+    INFO(p);
+    struct stat st {};
+    const FileType type = ::lstat(p.c_str(), &st) == 0 ? type_of(st) : FileType::Missing;
+    std::string canonical;
+    FileType canonical_type = FileType::Missing;
+    if (char* r = ::realpath(p.c_str(), nullptr)) {
+      canonical = r;
+      ::free(r);
+      if (::stat(canonical.c_str(), &st) == 0) canonical_type = type_of(st);
+    }
+    const auto& f = facts.path(p);
+    CHECK(f.type == type);
+    CHECK(f.canonical == canonical);
+    CHECK(f.canonical_type == canonical_type);
+  }
 }
 
 TEST_CASE("gather reads the real host", "[host]") {

@@ -184,8 +184,10 @@ int run_command(const std::vector<std::string>& args) {
   profile::Profile prof = profile::load(r.profile, load_context(host));
   log::debug("profile %s from %zu file(s)", prof.name.c_str(), prof.files.size());
 
-  add_profile_facts(host, prof);
+  // The risk table is printed by --dry-run only: a launch neither reads its paths nor runs it.
+  add_profile_facts(host, prof, r.dry_run);
   plan::RunOptions options{r.command, prof.name + "-" + std::to_string(::getpid()), {}};
+  options.risks = r.dry_run;
   // The files are opened now, once, and stay open until the sandbox is built.
   host::OpenedFiles files = open_files(r, prof, host, options.command);
   options.files = files.files;

@@ -121,7 +121,8 @@ std::string persistent_home_dir(const Profile& profile, const host::HostFacts& h
   return data_home + "/cloister/home/" + profile.name;
 }
 
-std::vector<std::string> paths_to_probe(const Profile& profile, const host::HostFacts& host) {
+std::vector<std::string> paths_to_probe(const Profile& profile, const host::HostFacts& host,
+                                        bool risks) {
   std::vector<std::string> out = builtin_paths();
   for (const auto* list : {&profile.read_only, &profile.read_write, &profile.tmpfs, &profile.hide})
     for (const auto& e : *list) out.push_back(e.path);
@@ -139,7 +140,8 @@ std::vector<std::string> paths_to_probe(const Profile& profile, const host::Host
     out.push_back(persistent_home_dir(profile, host));
   // The self-escape rule and the secrets rule compare realpaths: a protected path may be a
   // symlink into a granted directory, or sit below one (hence the parents).
-  for (const auto& list : {protected_paths(profile, host), secret_paths(host)}) {
+  for (const auto& list :
+       {protected_paths(profile, host), risks ? secret_paths(host) : std::vector<std::string>{}}) {
     for (const auto& p : list) {
       out.push_back(p);
       out.push_back(p.substr(0, p.rfind('/')));
@@ -223,7 +225,7 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
 
   plan.escapes = find_escapes(profile, host, plan, persistent_home_dir(profile, host));
   if (!options.report_only) refuse_escapes(plan.escapes, host);
-  plan.risks = assess_risks({profile, host, plan, plan.escapes});
+  if (options.risks) plan.risks = assess_risks({profile, host, plan, plan.escapes});
   return plan;
 }
 

@@ -206,15 +206,26 @@ std::vector<const MountOp*> binds_reaching(const std::vector<MountOp>& mounts,
   return out;
 }
 
+namespace {
+
+// The binds the rule is about: writable, not devices, not a file argument.
+bool writable_grant(const MountOp& op) {
+  return op.kind == MountKind::Bind && !op.read_only && !op.devices && op.source_fd < 0;
+}
+
+}  // namespace
+
 std::vector<EscapeHit> find_escapes(const profile::Profile& profile, const host::HostFacts& host,
                                     const SandboxPlan& plan, const std::string& persistent_home) {
+  // Without one there is nothing to find (the protected paths need not even be resolved).
+  if (std::none_of(plan.mounts.begin(), plan.mounts.end(), writable_grant)) return {};
   const std::string own_home = canonical_guess(host, persistent_home);
   std::map<const MountOp*, EscapeHit> by_mount;
   std::vector<const MountOp*> order;
   for (const auto& path : protected_paths(profile, host)) {
     for (const MountOp* op : binds_reaching(plan.mounts, canonical_guess(host, path))) {
       // File arguments are the files the user named for this launch (risk file-arguments-rw).
-      if (op->read_only || op->devices || op->source_fd >= 0) continue;
+      if (!writable_grant(*op)) continue;
       const std::string canonical = canonical_guess(host, path);
       if (under(canonical, op->source) &&
           read_only_cover(plan.mounts, op->target + canonical.substr(op->source.size())))

@@ -232,6 +232,8 @@ struct RunOptions {
   // Plan even what `run` refuses (a read-write grant that lets the app escape): for `audit`,
   // which reports it as a risk instead.
   bool report_only = false;
+  // Fill SandboxPlan::risks (what --dry-run, check and audit print; a launch needs none).
+  bool risks = true;
 };
 
 // Throws ProfileError for problems only visible against the host (e.g. a required path is
@@ -252,9 +254,10 @@ std::string instance_base_dir(const host::HostFacts& host);
 std::string cache_home(const host::HostFacts& host);
 std::string cache_dir(const host::HostFacts& host);
 
-// Paths the plan needs facts about: build_plan looks these up in host.paths.
+// Paths the plan needs facts about: build_plan looks these up in host.paths. Without `risks`,
+// those only the risk table reads (the secrets rule's) are left out.
 std::vector<std::string> paths_to_probe(const profile::Profile& profile,
-                                        const host::HostFacts& host);
+                                        const host::HostFacts& host, bool risks = true);
 // ... and, when the command has file arguments, these too (cloister's own directories, which
 // no argument may reach).
 std::vector<std::string> file_arg_paths_to_probe(const host::HostFacts& host);
