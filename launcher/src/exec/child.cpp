@@ -23,36 +23,63 @@
 namespace cloister::exec {
 namespace {
 
+// One byte from the launcher, or -1 at EOF.
+int read_byte(int fd) {
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = ::read(fd, &byte, 1);
+  } while (n == -1 && errno == EINTR);
+  return n == 1 ? static_cast<unsigned char>(byte) : -1;
+}
+
 // Ties our life to the launcher's. PDEATHSIG only covers a launcher dying *after* the prctl,
 // so the go byte and the pipe check below cover one that died before it. The go pipe stays
 // open when a helper joins the sandbox: its second byte says the helper is ready.
-void wait_for_launcher(const ChildPipes& p, bool keep_go) {
+void wait_for_launcher(const ChildPipes& p) {
   ::close(p.go_write);
   ::close(p.report_read);
   check_sys(::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG");
-  char go = 0;
-  ssize_t n;
-  do {
-    n = ::read(p.go_read, &go, 1);
-  } while (n == -1 && errno == EINTR);
-  if (!keep_go) ::close(p.go_read);
-  if (n != 1) ::_exit(kExitSetupFailed);  // EOF: the launcher died before saying go
+  if (read_byte(p.go_read) != kGoByte) ::_exit(kExitSetupFailed);  // EOF: the launcher died
   // It may also have written the byte and died before our prctl. Then the report pipe has no
   // reader left, which poll() reports as POLLERR on our write end.
   pollfd pfd{p.report_write, 0, 0};
   if (::poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR)) ::_exit(kExitSetupFailed);
 }
 
-// The helpers that joined our namespaces (pasta) are set up: the launcher's second byte. EOF
-// means it gave up (and says why): nothing to report from here.
+// The launcher writes the instance record (and starts the helpers that join us, pasta) while
+// we build the sandbox; the app must not start before the record exists, and we must stay
+// readable (dumpable, privileged) until it and the helpers have our namespaces. Usually the
+// byte is there already. The pipe stays open when helpers join: a third byte says they are set
+// up.
+void wait_for_record(int go_read, bool helpers_join) {
+  const int byte = read_byte(go_read);
+  if (!helpers_join) ::close(go_read);
+  if (byte != kRecordedByte) ::_exit(kExitSetupFailed);  // EOF: the launcher died
+}
+
+// The helpers that joined our namespaces (pasta) are set up. EOF means the launcher gave up
+// (and says why): nothing to report from here.
 void wait_for_helpers(int go_read) {
-  char ready = 0;
-  ssize_t n;
-  do {
-    n = ::read(go_read, &ready, 1);
-  } while (n == -1 && errno == EINTR);
+  const int byte = read_byte(go_read);
   ::close(go_read);
-  if (n != 1) ::_exit(kExitSetupFailed);
+  if (byte != kHelpersReadyByte) ::_exit(kExitSetupFailed);
+}
+
+// Every mount op in order. A step's name is made only when it fails: one string per op would
+// be allocated (and its heap page copied from the launcher's) for nothing.
+void apply_mounts(const plan::SandboxPlan& plan, NewRoot& root, int report) {
+  for (const auto& op : plan.mounts) {
+    try {
+      apply_mount(root, op);
+    } catch (const SysError& e) {
+      fail(report, describe_step(op), e.err(), e.what());
+    } catch (const std::exception& e) {
+      fail(report, describe_step(op), 0, e.what());
+    } catch (...) {
+      fail(report, describe_step(op), 0, "unknown error");
+    }
+  }
 }
 
 }  // namespace
@@ -62,13 +89,12 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
   const int report = pipes.report_write;
   try {
     const bool helpers_join = plan::waits_for_helpers(plan);
-    run_step(report, "waiting for the launcher", [&] { wait_for_launcher(pipes, helpers_join); });
+    run_step(report, "waiting for the launcher", [&] { wait_for_launcher(pipes); });
     run_step(report, "writing the user namespace id maps", [&] { write_id_maps(plan); });
 
     NewRoot root;
     run_step(report, "preparing the new root", [&] { root = prepare_new_root(); });
-    for (const auto& op : plan.mounts)
-      run_step(report, describe_step(op), [&] { apply_mount(root, op); });
+    apply_mounts(plan, root, report);
     run_step(report, "switching to the new root", [&] { finish_new_root(root); });
 
     if (plan.ns.uts) run_step(report, "setting the hostname", [&] { set_hostname(plan.hostname); });
@@ -77,6 +103,8 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
     if (plan.ns.time)
       run_step(report, "creating the time namespace", [&] { enter_time_namespace(); });
 
+    run_step(report, "waiting for the instance record",
+             [&] { wait_for_record(pipes.go_read, helpers_join); });
     confine(plan, bpf, report);  // the app's restrictions, in one place (confine.cpp)
     if (helpers_join)
       run_step(report, "waiting for the helpers", [&] { wait_for_helpers(pipes.go_read); });

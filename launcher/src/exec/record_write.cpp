@@ -13,8 +13,8 @@
 
 namespace cloister::exec {
 
-std::string launch_record(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf,
-                          pid_t pid1) {
+instance::Record launch_record(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf,
+                               pid_t pid1) {
   instance::Record r = instance::record_from_plan(plan, bpf);
   const auto self = instance::read_stat(::getpid());
   const auto child = instance::read_stat(pid1);
@@ -34,7 +34,7 @@ std::string launch_record(const plan::SandboxPlan& plan, const std::vector<sock_
     if (::getrlimit(static_cast<__rlimit_resource>(resource), &current) == 0)
       r.base_rlimits.push_back({resource, current.rlim_cur, current.rlim_max});
   }
-  return instance::to_text(r);
+  return r;
 }
 
 }  // namespace cloister::exec

@@ -52,13 +52,12 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
 
 // One byte to the child. SIGPIPE stays blocked around the write: a child already dead must
 // not take the launcher down with it (we learn of its death from the pidfd instead).
-void say_go(int fd) {
+void say(int fd, char byte) {
   sigset_t pipe_only, old;
   sigemptyset(&pipe_only);
   sigaddset(&pipe_only, SIGPIPE);
   ::sigprocmask(SIG_BLOCK, &pipe_only, &old);
-  char go = 'g';
-  if (::write(fd, &go, 1) == -1 && errno == EPIPE) {
+  if (::write(fd, &byte, 1) == -1 && errno == EPIPE) {
     timespec zero{};
     ::sigtimedwait(&pipe_only, nullptr, &zero);  // discard the SIGPIPE just raised
   }
@@ -128,11 +127,22 @@ std::optional<InstanceDir> make_instance_dir(const plan::SandboxPlan& plan) {
   return out;
 }
 
-void record_launch(InstanceDir& instance, const plan::SandboxPlan& plan,
-                   const std::vector<sock_filter>& bpf, pid_t pid1) {
+// What the record needs from /proc, read while pid 1 still lets us (it is dumpable until it
+// drops its privileges, after kRecordedByte). nullopt when /proc cannot tell.
+std::optional<instance::Record> launch_facts(const plan::SandboxPlan& plan,
+                                             const std::vector<sock_filter>& bpf, pid_t pid1) {
   try {
-    instance.write_record(launch_record(plan, bpf, pid1));
-    log::debug("instance: recorded as %s", plan.instance_id.c_str());
+    return launch_record(plan, bpf, pid1);
+  } catch (const Error& e) {
+    log::warn("not recorded (cloister ps will not list this sandbox): %s", e.what());
+    return std::nullopt;
+  }
+}
+
+void record_launch(InstanceDir& instance, const instance::Record& record) {
+  try {
+    instance.write_record(instance::to_text(record));
+    log::debug("instance: recorded as %s", record.id.c_str());
   } catch (const Error& e) {
     log::warn("not recorded (cloister ps will not list this sandbox): %s", e.what());
   }
@@ -145,20 +155,21 @@ void abandon(pid_t child) {
   }
 }
 
-// Says go; with helpers that join the sandbox (pasta), starts them first, while pid 1 still
-// waits for the go byte (so its namespaces cannot vanish under them), lets them set up in
-// parallel with the sandbox, and says go again once they are ready: pid 1 starts the app only
-// then. Returns 0, or the exit status to give up with (the sandbox is then gone).
+// Says recorded; with helpers that join the sandbox (pasta), starts them first, while pid 1
+// still waits for that byte (privileged and dumpable, so its namespaces can be opened), lets
+// them set up in parallel with the rest of the sandbox, and says ready once they are: pid 1
+// starts the app only then. Returns 0, or the exit status to give up with (the sandbox is then
+// gone).
 int start_joining_helpers(const plan::SandboxPlan& plan, Helpers& helpers, pid_t child,
                           int go_write, int sigfd, int report) {
   if (!plan::waits_for_helpers(plan)) {
-    say_go(go_write);
+    say(go_write, kRecordedByte);
     return 0;
   }
   try {
     for (const auto& helper : plan.helpers)
       if (helper.joins_sandbox) helpers.start(helper, child);
-    say_go(go_write);
+    say(go_write, kRecordedByte);
     if (int sig = helpers.wait_ready(sigfd)) {
       abandon(child);
       return 128 + sig;
@@ -174,7 +185,7 @@ int start_joining_helpers(const plan::SandboxPlan& plan, Helpers& helpers, pid_t
     }
     throw;
   }
-  say_go(go_write);  // the helpers are ready
+  say(go_write, kHelpersReadyByte);
   return 0;
 }
 
@@ -230,9 +241,15 @@ int run(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf) {
     go_read.reset();
     report_write.reset();
     check_sys(::fcntl(report_read.get(), F_SETFL, O_NONBLOCK), "setting up the report pipe");
-    // Before the go byte: from then on pid 1 hides its namespaces from us, and the record must
-    // exist before the app can say it is up.
-    if (instance) record_launch(*instance, plan, bpf, child);
+    // The record is written while pid 1 builds the sandbox, not before: it needs only pid 1's
+    // namespaces, which it shows us until it drops its privileges, and it must exist before the
+    // app can say it is up. So pid 1 waits for a second byte after its mounts, before it drops
+    // its privileges and starts the app; by then the record is usually long written.
+    say(go_write.get(), kGoByte);
+    if (instance) {
+      if (std::optional<instance::Record> facts = launch_facts(plan, bpf, child))
+        record_launch(*instance, *facts);
+    }
     if (int failed = start_joining_helpers(plan, helpers, child, go_write.get(), sigfd.get(),
                                            report_read.get()))
       return failed;
