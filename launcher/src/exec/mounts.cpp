@@ -233,13 +233,19 @@ void hide(NewRoot& root, int newroot, const MountOp& op) {
     attach(mnt.get(), target.get(), "covering " + op.target);
   } else {
     if (!root.empty_file) {
-      // On the base tmpfs, which is detached at the end: the binds keep the inode alive.
-      root.empty_file = UniqueFd(
+      // On the base tmpfs, which is detached at the end: the binds keep the inode alive. It is
+      // bound over itself with the locked flags once; each hide clones that mount, and a clone
+      // keeps its source's flags (no mount_setattr per hidden file).
+      UniqueFd file(
           ::open("/.cloister-empty", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444));
-      if (!root.empty_file) throw SysError("creating an empty file to hide with", errno);
+      if (!file) throw SysError("creating an empty file to hide with", errno);
+      UniqueFd tree = clone_tree(file.get(), "binding the empty file");
+      set_attrs(tree.get(), kLocked, "binding the empty file");
+      attach(tree.get(), file.get(), "binding the empty file");
+      root.empty_file = UniqueFd(::open("/.cloister-empty", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      if (!root.empty_file) throw SysError("opening the empty file to hide with", errno);
     }
     UniqueFd tree = clone_tree(root.empty_file.get(), "hiding " + op.target);
-    set_attrs(tree.get(), kLocked, "hiding " + op.target);
     attach(tree.get(), target.get(), "covering " + op.target);
   }
   log::debug("mount: hide %s (%s)", op.target.c_str(), S_ISDIR(st.st_mode) ? "dir" : "file");
@@ -328,14 +334,23 @@ void dispatch(NewRoot& root, int newroot, const MountOp& op) {
 }  // namespace
 
 void apply_mount(NewRoot& root, const MountOp& op) {
-  UniqueFd newroot = open_newroot();
+  if (!root.top) root.top = open_newroot();
+  const int newroot = root.top.get();
+  // A mount on "/" itself puts a new top on /newroot: the next op opens it again.
+  struct Reopen {
+    NewRoot& root;
+    bool on_top;
+    ~Reopen() {
+      if (on_top) root.top.reset();
+    }
+  } reopen{root, op.target == "/"};
   try {
-    dispatch(root, newroot.get(), op);
+    dispatch(root, newroot, op);
   } catch (const SysError& e) {
     // ELOOP, ENOTDIR, EISDIR: maybe something in the way of the mount point (not of the
     // source: then the path is clear and the original error stands).
     if (e.err() != ELOOP && e.err() != ENOTDIR && e.err() != EISDIR) throw;
-    std::optional<Obstacle> obstacle = find_obstacle(newroot.get(), op);
+    std::optional<Obstacle> obstacle = find_obstacle(newroot, op);
     if (!obstacle) throw;
     if (op.optional) {
       log::warn("skipped ?%s: %s", op.target.c_str(), explain_obstacle(op, *obstacle).c_str());

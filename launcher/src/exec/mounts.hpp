@@ -19,7 +19,8 @@ namespace cloister::exec {
 struct NewRoot {
   UniqueFd oldroot;     // the host's "/", source of every Bind
   UniqueFd root_tmpfs;  // the sandbox root tmpfs itself, made read-only at the end
-  UniqueFd empty_file;  // empty 0444 file on the base tmpfs, bound over hidden files
+  UniqueFd empty_file;  // read-only bind of an empty 0444 file, cloned over hidden files
+  UniqueFd top;         // the current top of /newroot, opened again after a mount on "/"
   std::vector<UniqueFd> read_only_last;  // tmpfs mounts made read-only at the end
   mode_t saved_umask = 022;
 };

@@ -63,6 +63,19 @@ UniqueFd open_beneath(int root_fd, std::string_view path, int extra_flags) {
 ParentDir open_parent(int root_fd, std::string_view path, bool create) {
   std::vector<std::string> names = components(path);
   ParentDir out;
+  if (names.size() > 1) {
+    // Usually the parent exists: one openat2 for the whole of it, with the same resolution
+    // rules as the walk below (no symlink anywhere, nothing outside the root). When it
+    // fails, the walk makes what is missing or names the component at fault.
+    std::string parent;
+    for (size_t i = 0; i + 1 < names.size(); ++i) parent += (i ? "/" : "") + names[i];
+    int fd = open_component(root_fd, parent, O_DIRECTORY);
+    if (fd >= 0) {
+      out.dir = UniqueFd(fd);
+      out.name = names.back();
+      return out;
+    }
+  }
   out.dir = UniqueFd(::fcntl(root_fd, F_DUPFD_CLOEXEC, 3));
   if (!out.dir) throw SysError("duplicating the root fd", errno);
   if (names.empty()) return out;  // "/" itself

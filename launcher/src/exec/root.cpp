@@ -65,6 +65,7 @@ void finish_new_root(NewRoot& root) {
   root.read_only_last.clear();
   root.oldroot.reset();
   root.empty_file.reset();
+  root.top.reset();
 
   // Private first: the mounts under /oldroot are slaves of the host's, and unmounting them
   // must not be taken for an event to pass on.
