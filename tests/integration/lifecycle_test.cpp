@@ -1,5 +1,6 @@
 // Exit statuses, signals, and the sandbox dying with its launcher.
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,10 +28,22 @@ struct ProcInfo {
   unsigned long long start_time = 0;
 };
 
+// The whole of a /proc file with read(2): a process of someone else's that exits while we read
+// is "nothing there", where an ifstream throws (basic_filebuf::underflow, ESRCH).
+std::string read_proc_file(const std::string& path) {
+  std::string text;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return text;
+}
+
 // Parses /proc/PID/stat; the comm field may hold spaces and parentheses, so split at the last ')'.
 std::optional<ProcInfo> read_proc(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string text = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
   auto close_paren = text.rfind(')');
   if (close_paren == std::string::npos) return std::nullopt;
   std::istringstream rest(text.substr(close_paren + 2));
@@ -56,8 +69,7 @@ std::vector<pid_t> all_pids() {
 }
 
 std::vector<std::string> cmdline(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string text = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
   std::vector<std::string> args;
   std::string cur;
   for (char c : text) {
