@@ -303,7 +303,7 @@ done
 
 machine=$(jq -nc --arg kernel "$(uname -r)" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
   --arg cpus "$(nproc)" --arg hyperfine "$(hyperfine --version)" --arg bwrap "$(bwrap --version)" \
-  --arg commit "$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  --arg commit "$(git -c safe.directory="$src" -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   --arg date "$(date -u +%FT%TZ)" \
   '{kernel: $kernel, cpu: $cpu, cpus: $cpus, hyperfine: $hyperfine, bwrap: $bwrap, commit: $commit, date: $date}')
 add machine "$machine"
