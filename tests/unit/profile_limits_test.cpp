@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "profile/toml.hpp"
 #include "profile_fixtures.hpp"
 
 using cloister::ProfileError;
@@ -129,6 +130,28 @@ TEST_CASE("non-ASCII characters outside strings and comments are errors before t
   for (const auto& c : cases) {
     INFO(c.name);
     check_bad_profile(c);
+  }
+}
+
+// profile/toml.hpp: the code points toml++ 3.3's tables did not plan for get an answer (these
+// would not compile as constant expressions if they still reached __builtin_unreachable).
+static_assert(!toml::impl::is_non_ascii_horizontal_whitespace(U'\u00E9'));
+static_assert(!toml::impl::is_non_ascii_horizontal_whitespace(U'\u3042'));
+static_assert(!toml::impl::is_non_ascii_horizontal_whitespace(U'\uFCFF'));
+static_assert(toml::impl::is_non_ascii_horizontal_whitespace(U'\u3000'));
+
+TEST_CASE("a quote inside a bare value does not hide a non-ASCII character from toml++") {
+  // The fuzzer's second finding: the pre-scan took `"` for the start of a string, toml++ reads
+  // on to the end of the bare value and tested U+FCFF for whitespace (undefined behaviour).
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"-a\"/[/9...\xEF\xB3\xBF", "a.toml:2:9"},
+      {"-a\"\xC3\xA9", "a.toml:2:8"},
+      {"1\"\xE3\x81\x82 = 2", "a.toml:2:9"}};
+  for (const auto& [value, where] : cases) {
+    INFO(value);
+    check_bad_profile({"bare value",
+                       {{"a.toml", "[app]\nname = " + value + "\n"}},
+                       {{where, "", "TOML syntax error"}}});
   }
 }
 

@@ -1,6 +1,6 @@
 #include "instance/record.hpp"
 
-#include <toml++/toml.h>
+#include "profile/toml.hpp"
 
 #include <sstream>
 

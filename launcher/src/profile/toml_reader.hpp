@@ -3,7 +3,7 @@
 // Private to cloister_profile (toml++ is linked privately).
 #pragma once
 
-#include <toml++/toml.h>
+#include "profile/toml.hpp"
 
 #include <cstdint>
 #include <optional>
