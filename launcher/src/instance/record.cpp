@@ -1,9 +1,8 @@
 #include "instance/record.hpp"
 
-#include "profile/toml.hpp"
-
 #include <sstream>
 
+#include "profile/toml.hpp"
 #include "sys/error.hpp"
 #include "sys/printable.hpp"
 

@@ -3,8 +3,6 @@
 // Private to cloister_profile (toml++ is linked privately).
 #pragma once
 
-#include "profile/toml.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +12,7 @@
 
 #include "profile/internal.hpp"
 #include "profile/limits.hpp"
+#include "profile/toml.hpp"
 
 namespace cloister::profile::detail {
 
