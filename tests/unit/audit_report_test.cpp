@@ -1,7 +1,12 @@
 // The audit report: provenance through includes and the override, the JSON schema (read back
 // with an independent parser, and round-tripped), exit statuses, and the live comparison fed
 // with probe output that matches the plan or does not.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "audit/live.hpp"
@@ -106,6 +111,40 @@ TEST_CASE("report: every grant and variable names the file:line:col that asked f
   CHECK_THAT(text, Catch::Contains(top + ":5:15"));
   CHECK_THAT(text, Catch::Contains("keep \"TE*\" at " + dir / "lib/layer.toml"));
   CHECK_THAT(text, Catch::Contains("risks: none"));
+}
+
+// The planner and the report ask the host about whatever path they need (here the symlink's
+// target, which no profile line names). When paths were listed to be read beforehand, the
+// target was not on the list and read as missing: the socket was reported as "read-write".
+TEST_CASE("report: a socket granted through a symlink is a socket, on the real host",
+          "[audit][report]") {
+  TempDir dir;
+  const std::string sock = std::filesystem::canonical(dir.path()).string() + "/real.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(sock.size() < sizeof addr.sun_path);
+  sock.copy(addr.sun_path, sock.size());
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  ::close(fd);
+  std::filesystem::create_symlink(sock, dir / "link.sock");
+  const std::string top = dir.write("app.toml",
+                                    "[app]\nname = \"app\"\n[filesystem]\n"
+                                    "read-write = [\"" +
+                                        (dir / "link.sock") + "\"]\n");
+  host::HostFacts host = host::gather();
+  profile::LoadContext ctx;
+  ctx.vars = host.vars;
+  const profile::Profile prof = profile::load_file(top, ctx);
+  plan::RunOptions options;
+  options.report_only = true;
+  const plan::SandboxPlan plan = plan::build_plan(prof, host, options);
+  const audit::Report r = audit::build_report(prof, host, plan, ctx.override_dir);
+  const audit::Grant* g = grant(r, dir / "link.sock");
+  REQUIRE(g);
+  CHECK(g->path == sock);
+  CHECK(g->access == "socket");
 }
 
 TEST_CASE("report: landlock = false in the user's override, named once, as a risk",

@@ -1,7 +1,8 @@
-// Host facts: the ${VAR} table (compute_vars, parse_user_dirs) and add_path_facts.
+// Host facts: the ${VAR} table (compute_vars, parse_user_dirs) and host paths read on first ask.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
@@ -11,7 +12,6 @@
 #include "host/host_facts.hpp"
 #include "profile_fixtures.hpp"
 
-using cloister::host::add_path_facts;
 using cloister::host::compute_vars;
 using cloister::host::FileType;
 using cloister::host::HostFacts;
@@ -135,7 +135,14 @@ TEST_CASE("compute_vars: environment and user-dirs.dirs", "[host]") {
   CHECK(compute_vars(f, "").at("XDG_RUNTIME_DIR") == "/run/user/1000");
 }
 
-TEST_CASE("add_path_facts", "[host]") {
+// Counts the real probe's calls, to show each path is read from the host once.
+int g_probes = 0;
+cloister::host::PathFact counting_probe(const std::string& path, const HostFacts& facts) {
+  ++g_probes;
+  return cloister::host::read_path_fact(path, facts);
+}
+
+TEST_CASE("host paths are read on first ask and remembered", "[host]") {
   cloister::testing::TempDir dir;
   namespace fs = std::filesystem;
   fs::create_directories(dir / "d");
@@ -146,11 +153,23 @@ TEST_CASE("add_path_facts", "[host]") {
   std::string real_dir = fs::canonical(dir.path()).string();  // in case TMPDIR is a symlink
 
   HostFacts facts;
+  facts.probe = counting_probe;
+  g_probes = 0;
   facts.paths[dir / "f-known"] = {FileType::Socket, "/preset", FileType::Socket};
-  add_path_facts(facts, {dir / "d", dir / "f", dir / "link", dir / "dirlink", dir / "dangling",
-                         dir / "missing", dir / "f-known", dir / "f"});
+  const std::vector<std::string> asked = {dir / "d",       dir / "f",        dir / "link",
+                                          dir / "dirlink", dir / "dangling", dir / "missing",
+                                          dir / "f-known", dir / "f"};
+  for (const auto& p : asked) facts.path(p);
+  // Each asked path once (the second "f" and the preset "f-known" are not read), plus at most
+  // the directories above them, each once, to resolve "d" and "f" without realpath().
+  const std::string base = dir.path();
+  const int above = static_cast<int>(std::count(base.begin(), base.end(), '/')) + 1;
+  const int first = g_probes;
+  CHECK(first >= 6);
+  CHECK(first <= 6 + above);
+  for (const auto& p : asked) facts.path(p);
+  CHECK(g_probes == first);  // all remembered
 
-  CHECK(facts.paths.size() == 7);
   const auto& d = facts.path(dir / "d");
   CHECK(d.type == FileType::Directory);
   CHECK(d.canonical == real_dir + "/d");
@@ -184,18 +203,29 @@ TEST_CASE("add_path_facts", "[host]") {
   // Already known: not looked at again.
   CHECK(facts.path(dir / "f-known").canonical == "/preset");
 
-  // Never asked about: missing, without being recorded.
-  CHECK(facts.path("/never/asked").type == FileType::Missing);
-  CHECK(facts.paths.count("/never/asked") == 0);
+  // Asked again: the remembered answer, until forgotten (the launcher made the path).
+  fs::create_directories(dir / "missing");
+  CHECK(facts.path(dir / "missing").type == FileType::Missing);
+  facts.forget(dir / "missing");
+  CHECK(facts.path(dir / "missing").type == FileType::Directory);
+  CHECK(facts.path(dir / "missing").canonical == real_dir + "/missing");
 
-  HostFacts dev;
-  add_path_facts(dev, {"/dev/null"});
-  CHECK(dev.path("/dev/null").type == FileType::CharDevice);
+  // gather() answers from the real host: no path has to be listed beforehand.
+  HostFacts real = cloister::host::gather();
+  CHECK(real.path("/dev/null").type == FileType::CharDevice);
+  CHECK(real.path(dir / "dirlink").canonical == real_dir + "/d");
+
+  // Without a probe (unit tests' fake hosts) `paths` is the whole table: the rest is missing.
+  HostFacts fake;
+  fake.paths["/dev/null"] = {FileType::Regular, "/dev/null", FileType::Regular};
+  CHECK(fake.path("/dev/null").type == FileType::Regular);
+  CHECK(fake.path("/never/set").type == FileType::Missing);
+  CHECK(fake.paths.count("/never/set") == 0);
 }
 
-// add_path_facts resolves each directory once instead of calling realpath() per path: whatever
+// read_path_fact resolves each directory once instead of calling realpath() per path: whatever
 // the path, its facts are those lstat(), realpath() and stat() give.
-TEST_CASE("add_path_facts agrees with lstat, realpath and stat", "[host]") {
+TEST_CASE("read_path_fact agrees with lstat, realpath and stat", "[host]") {
   cloister::testing::TempDir dir;
   namespace fs = std::filesystem;
   fs::create_directories(dir / "d/sub");
@@ -236,7 +266,7 @@ TEST_CASE("add_path_facts agrees with lstat, realpath and stat", "[host]") {
                                           dir / "link/missing",
                                           "relative/path"};
   HostFacts facts;
-  add_path_facts(facts, paths);
+  facts.probe = cloister::host::read_path_fact;
   auto type_of = [](const struct stat& st) {
     return S_ISDIR(st.st_mode)    ? FileType::Directory
            : S_ISREG(st.st_mode)  ? FileType::Regular

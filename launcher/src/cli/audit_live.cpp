@@ -190,8 +190,7 @@ std::vector<audit::Check> live_checks(const profile::Profile& prof, host::HostFa
       ensure_persistent_home(prof, host);
       log::warn("audit --live: created the persistent home %s, as `cloister run` would",
                 dir.c_str());
-      host.paths.erase(dir);
-      host::add_path_facts(host, {dir});
+      host.forget(dir);
       plan = plan::build_plan(prof, host, options);
     }
   }

@@ -31,10 +31,9 @@ profile::LoadContext load_context(const host::HostFacts& host);
 host::DesktopNeeds desktop_needs(const profile::Profile& p);
 
 // The host facts a profile's plan needs beyond gather(): desktop sockets, pasta and
-// /dev/net/tun for network = "user", the kernel's Landlock ABI, and the paths it names. The
-// same for run, check and audit, so they plan alike; a launch (risks = false) leaves out the
-// paths only the risk table reads.
-void add_profile_facts(host::HostFacts& host, const profile::Profile& prof, bool risks = true);
+// /dev/net/tun for network = "user", the kernel's Landlock ABI. The same for run, check and
+// audit, so they plan alike. (Host paths need nothing here: the plan reads each on first ask.)
+void add_profile_facts(host::HostFacts& host, const profile::Profile& prof);
 
 // Creates the persistent home ${XDG_DATA_HOME}/cloister/home/<app>, owner-only, without
 // following symlinks below the data home.

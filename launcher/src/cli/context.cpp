@@ -25,11 +25,10 @@ profile::LoadContext load_context(const host::HostFacts& host) {
   return ctx;
 }
 
-void add_profile_facts(host::HostFacts& host, const profile::Profile& prof, bool risks) {
+void add_profile_facts(host::HostFacts& host, const profile::Profile& prof) {
   host::add_desktop_facts(host, desktop_needs(prof));
   if (prof.network.value == profile::NetworkMode::User) host::add_network_facts(host);
   host::add_landlock_facts(host);
-  host::add_path_facts(host, plan::paths_to_probe(prof, host, risks));
 }
 
 void print_diagnostics(const ProfileError& e, const char* severity) {

@@ -160,7 +160,6 @@ host::OpenedFiles open_files(const RunArgs& r, const profile::Profile& prof, hos
     explicit_files.push_back(command.size());
     command.push_back(file);
   }
-  host::add_path_facts(host, plan::file_arg_paths_to_probe(host));
   return host::open_file_args(host, command, explicit_files, forwarded);
 }
 
@@ -184,9 +183,9 @@ int run_command(const std::vector<std::string>& args) {
   profile::Profile prof = profile::load(r.profile, load_context(host));
   log::debug("profile %s from %zu file(s)", prof.name.c_str(), prof.files.size());
 
-  // The risk table is printed by --dry-run only: a launch neither reads its paths nor runs it.
-  add_profile_facts(host, prof, r.dry_run);
+  add_profile_facts(host, prof);
   plan::RunOptions options{r.command, prof.name + "-" + std::to_string(::getpid()), {}};
+  // The risk table is printed by --dry-run only: a launch neither runs it nor reads its paths.
   options.risks = r.dry_run;
   // The files are opened now, once, and stay open until the sandbox is built.
   host::OpenedFiles files = open_files(r, prof, host, options.command);
@@ -198,8 +197,7 @@ int run_command(const std::vector<std::string>& args) {
     const std::string dir = plan::persistent_home_dir(prof, host);
     if (host.path(dir).type == host::FileType::Missing) {
       ensure_persistent_home(prof, host);
-      host.paths.erase(dir);
-      host::add_path_facts(host, {dir});
+      host.forget(dir);
       sandbox = plan::build_plan(prof, host, options);
     }
   }

@@ -93,8 +93,10 @@ std::optional<std::string> read_regular_file(const std::string& path, std::size_
 
 const PathFact& HostFacts::path(const std::string& p) const {
   static const PathFact kMissing{};
-  auto it = paths.find(p);
-  return it != paths.end() ? it->second : kMissing;
+  if (auto it = paths.find(p); it != paths.end()) return it->second;
+  if (probe == nullptr) return kMissing;
+  PathFact fact = probe(p, *this);  // may fill in the parents first
+  return paths.insert_or_assign(p, std::move(fact)).first->second;
 }
 
 HostFacts gather() {
@@ -130,74 +132,42 @@ HostFacts gather() {
   // user-dirs.dirs lives in XDG_CONFIG_HOME, which compute_vars works out; ask it first.
   std::string config_home = compute_vars(facts, "")["XDG_CONFIG_HOME"];
   facts.vars = compute_vars(facts, read_small_file(config_home + "/user-dirs.dirs"));
+  facts.probe = read_path_fact;
   return facts;
 }
-
-namespace {
 
 // realpath() reads every component of a path with readlink(), again for each path: for the ~150
 // paths a plan asks about (most under $HOME) that was ~330 readlinks per launch. A path that is
 // not a symlink resolves to its parent's canonical path plus its name, so each directory is
-// resolved once here; only symlinks, and names like "." and "..", go through realpath().
-class Resolver {
- public:
-  PathFact get(const std::string& path) {
-    const Entry& e = resolve(path);
-    return {e.type, e.canonical, e.canonical_type};
-  }
-
- private:
-  struct Entry {
-    FileType type = FileType::Missing;
-    std::string canonical;
-    FileType canonical_type = FileType::Missing;
-  };
-
-  static bool plain_name(const std::string& name) {
-    return !name.empty() && name != "." && name != "..";
-  }
-
-  const Entry& resolve(const std::string& path) {
-    if (auto it = memo_.find(path); it != memo_.end()) return it->second;
-    Entry e;
-    struct stat st {};
-    // When lstat fails realpath would too (a component is missing or unsearchable).
-    if (::lstat(path.c_str(), &st) == 0) {
-      e.type = type_of(st.st_mode);
-      const std::size_t slash = path.rfind('/');
-      const std::string name = slash == std::string::npos ? "" : path.substr(slash + 1);
-      if (path == "/") {
-        e.canonical = "/";
-        e.canonical_type = e.type;
-      } else if (path[0] == '/' && plain_name(name) && e.type != FileType::Symlink) {
-        const Entry& parent = resolve(slash == 0 ? "/" : path.substr(0, slash));
-        if (parent.canonical_type == FileType::Directory) {
-          e.canonical = (parent.canonical == "/" ? "" : parent.canonical) + "/" + name;
-          e.canonical_type = e.type;
-        }
-      }
-      if (e.canonical.empty()) {
-        if (char* resolved = ::realpath(path.c_str(), nullptr)) {
-          e.canonical = resolved;
-          ::free(resolved);
-          if (::stat(e.canonical.c_str(), &st) == 0) e.canonical_type = type_of(st.st_mode);
-        }
-      }
+// resolved once (its fact is remembered in facts.paths); only symlinks, and names like "." and
+// "..", go through realpath().
+PathFact read_path_fact(const std::string& path, const HostFacts& facts) {
+  PathFact e;
+  struct stat st {};
+  // When lstat fails realpath would too (a component is missing or unsearchable).
+  if (path.empty() || ::lstat(path.c_str(), &st) != 0) return e;
+  e.type = type_of(st.st_mode);
+  const std::size_t slash = path.rfind('/');
+  const std::string name = slash == std::string::npos ? "" : path.substr(slash + 1);
+  const bool plain_name = !name.empty() && name != "." && name != "..";
+  if (path == "/") {
+    e.canonical = "/";
+    e.canonical_type = e.type;
+  } else if (path[0] == '/' && plain_name && e.type != FileType::Symlink) {
+    const PathFact& parent = facts.path(slash == 0 ? "/" : path.substr(0, slash));
+    if (parent.canonical_type == FileType::Directory) {
+      e.canonical = (parent.canonical == "/" ? "" : parent.canonical) + "/" + name;
+      e.canonical_type = e.type;
     }
-    return memo_.emplace(path, std::move(e)).first->second;
   }
-
-  std::map<std::string, Entry> memo_;
-};
-
-}  // namespace
-
-void add_path_facts(HostFacts& facts, const std::vector<std::string>& paths) {
-  Resolver resolver;
-  for (const auto& p : paths) {
-    if (facts.paths.count(p) != 0) continue;
-    facts.paths.emplace(p, resolver.get(p));
+  if (e.canonical.empty()) {
+    if (char* resolved = ::realpath(path.c_str(), nullptr)) {
+      e.canonical = resolved;
+      ::free(resolved);
+      if (::stat(e.canonical.c_str(), &st) == 0) e.canonical_type = type_of(st.st_mode);
+    }
   }
+  return e;
 }
 
 }  // namespace cloister::host

@@ -1,5 +1,6 @@
-// What the launcher knows about the host. Gathered once, in one place, before planning; the
-// planner reads only this struct, so unit tests fake the host by filling it in by hand.
+// What the launcher knows about the host. Gathered once, in one place, before planning (host
+// paths: on first ask, see HostFacts::path); the planner reads only this struct, so unit tests
+// fake the host by filling it in by hand.
 #pragma once
 
 #include <sys/types.h>
@@ -34,8 +35,14 @@ struct HostFacts {
   // (XDG_DOWNLOAD_DIR, XDG_DOCUMENTS_DIR, ...) with their XDG defaults. APP is added per profile.
   std::map<std::string, std::string> vars;
 
-  // Facts about host paths the plan refers to, filled by add_path_facts().
-  std::map<std::string, PathFact> paths;
+  // Facts about host paths, asked one at a time through path(). With `probe` set (gather() sets
+  // it to read_path_fact) a path not yet in `paths` is read from the host on its first ask and
+  // remembered here: no list of paths to read beforehand has to mirror what the planner asks
+  // (such lists drifted, and a path nobody listed read as missing). Without it (unit tests, the
+  // fuzzer) `paths` is the whole fake table and a path not in it reads as Missing. Reading the
+  // filesystem changes nothing, so path() stays const; the memo makes HostFacts single-threaded.
+  mutable std::map<std::string, PathFact> paths;
+  PathFact (*probe)(const std::string& path, const HostFacts& facts) = nullptr;
 
   // Desktop session facts, filled by add_desktop_facts() only for profiles that ask for the
   // desktop (so plain launches read nothing more).
@@ -55,8 +62,11 @@ struct HostFacts {
   int landlock_abi = 0;
   int landlock_errno = 0;
 
-  // Lookup that treats an unknown path as missing.
+  // The fact about `p`: from `paths`, else from `probe` (remembered), else Missing. The
+  // reference stays valid until forget(p).
   const PathFact& path(const std::string& p) const;
+  // Drops what is known about `p` (the launcher has just created it): the next ask reads it again.
+  void forget(const std::string& p) { paths.erase(p); }
 };
 
 // Reads the real host: ids, environment, XDG directories (user-dirs.dirs). Does not change it.
@@ -98,7 +108,9 @@ void add_landlock_facts(HostFacts& facts);
 // execvp's search for `program` in `path_var`, absolute results only; "" when not found.
 std::string find_in_path(const std::string& path_var, const std::string& program);
 
-// lstat/realpath each path (once) and records the result in facts.paths.
-void add_path_facts(HostFacts& facts, const std::vector<std::string>& paths);
+// The real host's answer for one path: lstat, and its canonical path and that one's type. A
+// path that is not a symlink resolves through its parent's fact (facts.path(parent), so each
+// directory is resolved once per launch); symlinks and "."/".." names go through realpath().
+PathFact read_path_fact(const std::string& path, const HostFacts& facts);
 
 }  // namespace cloister::host

@@ -121,35 +121,6 @@ std::string persistent_home_dir(const Profile& profile, const host::HostFacts& h
   return data_home + "/cloister/home/" + profile.name;
 }
 
-std::vector<std::string> paths_to_probe(const Profile& profile, const host::HostFacts& host,
-                                        bool risks) {
-  std::vector<std::string> out = builtin_paths();
-  for (const auto* list : {&profile.read_only, &profile.read_write, &profile.tmpfs, &profile.hide})
-    for (const auto& e : *list) out.push_back(e.path);
-  for (const auto& d : profile.devices)
-    for (const auto& p : device_paths(d.value)) out.push_back(p);
-  for (const auto& p : desktop_paths(profile, host)) out.push_back(p);
-  for (const auto& p : network_paths(profile)) out.push_back(p);
-  out.push_back(host.home);
-  out.push_back(host.cwd);
-  for (const std::string& own : {instance_base_dir(host), cache_dir(host)}) {
-    out.push_back(own);
-    out.push_back(own.substr(0, own.rfind('/')));
-  }
-  if (profile.home.value == profile::HomeMode::Persistent)
-    out.push_back(persistent_home_dir(profile, host));
-  // The self-escape rule and the secrets rule compare realpaths: a protected path may be a
-  // symlink into a granted directory, or sit below one (hence the parents).
-  for (const auto& list :
-       {protected_paths(profile, host), risks ? secret_paths(host) : std::vector<std::string>{}}) {
-    for (const auto& p : list) {
-      out.push_back(p);
-      out.push_back(p.substr(0, p.rfind('/')));
-    }
-  }
-  return out;
-}
-
 SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
                        const RunOptions& options) {
   SandboxPlan plan;

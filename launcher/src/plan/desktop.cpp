@@ -430,34 +430,4 @@ std::string desktop_own_name(const profile::Profile& p) {
   return desktop_service_name(name) ? std::string() : name;
 }
 
-std::vector<std::string> desktop_paths(const profile::Profile& p, const host::HostFacts& host) {
-  std::vector<std::string> out;
-  if (p.x11.value) {
-    const std::string n = local_display_number(env_or(host, "DISPLAY", ""));
-    if (!n.empty()) out.push_back("/tmp/.X11-unix/X" + n);
-  }
-  const std::string rt = host_runtime_dir(host);
-  if (p.wayland.value) out.push_back(rt + "/" + env_or(host, "WAYLAND_DISPLAY", "wayland-0"));
-  if (p.audio.value) {
-    for (const auto& s : pulse_socket_candidates(host.pulse_server)) out.push_back(s);
-    out.push_back(rt + "/pipewire-0");
-  }
-  if (p.gpu.value) {
-    for (const auto& n : gpu_nodes()) out.push_back(n);
-    for (const auto& s : kGpuSysfs) out.push_back(s);
-  }
-  if (p.fonts.value)
-    for (const auto& f : kFontPaths) out.push_back(expand_home(f, host));
-  if (p.themes.value)
-    for (const auto& t : kThemePaths) out.push_back(expand_home(t, host));
-  if (p.dbus_session.value != DbusMode::None)
-    out.push_back(
-        dbus_unix_path(env_or(host, "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + rt + "/bus")));
-  if (p.dbus_system.value != DbusMode::None)
-    out.push_back(dbus_unix_path(
-        env_or(host, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/run/dbus/system_bus_socket")));
-  out.push_back("/etc/machine-id");
-  return out;
-}
-
 }  // namespace cloister::plan

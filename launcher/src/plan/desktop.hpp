@@ -36,10 +36,6 @@ DesktopPart plan_desktop(const DesktopInputs& in);
 // so (reverse-DNS ids only, never in the desktop services' namespaces); "" for none.
 std::string desktop_own_name(const profile::Profile& profile);
 
-// Host paths plan_desktop() asks about.
-std::vector<std::string> desktop_paths(const profile::Profile& profile,
-                                       const host::HostFacts& host);
-
 // Local socket paths in a PulseAudio server string, in libpulse's order of preference.
 std::vector<std::string> pulse_socket_candidates(const std::string& server);
 

@@ -94,12 +94,6 @@ std::vector<SocketArea> socket_areas(const host::HostFacts& host) {
 
 }  // namespace
 
-std::vector<std::string> file_arg_paths_to_probe(const host::HostFacts& host) {
-  std::vector<std::string> out;
-  for (const auto& [dir, why] : forbidden_dirs(host)) out.push_back(dir);
-  return out;
-}
-
 // Why `f` may not be given to the app ("" if it may).
 std::string MountBuilder::refusal(const OpenedFile& f) const {
   const std::string& r = f.resolved;

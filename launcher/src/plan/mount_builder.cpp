@@ -31,12 +31,6 @@ bool is_under(const std::string& path, const std::string& dir) {
                          path[dir.size()] == '/');
 }
 
-std::vector<std::string> builtin_paths() {
-  std::vector<std::string> out;
-  for (const char* n : kDevNodes) out.push_back(std::string("/dev/") + n);
-  return out;
-}
-
 std::vector<std::string> device_paths(const std::string& device) {
   if (device == "dri") return {"/dev/dri"};
   if (device == "snd") return {"/dev/snd"};

@@ -12,9 +12,6 @@
 
 namespace cloister::plan {
 
-// Host paths every plan asks about (device nodes, the usual merged-/usr links).
-std::vector<std::string> builtin_paths();
-
 // Host device paths a `devices` entry stands for ("dri" -> /dev/dri, ...).
 std::vector<std::string> device_paths(const std::string& device);
 

@@ -74,14 +74,6 @@ const MountOp* deepest_cover(const std::vector<MountOp>& mounts, const std::stri
 
 }  // namespace
 
-std::vector<std::string> network_paths(const profile::Profile& profile) {
-  if (profile.network.value != profile::NetworkMode::User) return {};
-  std::vector<std::string> out = {kResolvConf};
-  if (!profile.net_interface.value.empty())
-    out.push_back(kSysClassNet + profile.net_interface.value);
-  return out;
-}
-
 std::string sandbox_resolv_conf(const std::string& host_resolv_conf) {
   std::string out =
       "# Written by cloister: DNS goes through pasta's forwarder to the host's resolvers.\n"

@@ -29,9 +29,6 @@ struct NetworkPart {
 NetworkPart plan_network(const profile::Profile& profile, const host::HostFacts& host,
                          const std::vector<MountOp>& mounts, bool report_only);
 
-// Host paths plan_network() asks about.
-std::vector<std::string> network_paths(const profile::Profile& profile);
-
 // The generated resolv.conf: the forwarder, plus the host's search and options lines.
 std::string sandbox_resolv_conf(const std::string& host_resolv_conf);
 

@@ -254,14 +254,6 @@ std::string instance_base_dir(const host::HostFacts& host);
 std::string cache_home(const host::HostFacts& host);
 std::string cache_dir(const host::HostFacts& host);
 
-// Paths the plan needs facts about: build_plan looks these up in host.paths. Without `risks`,
-// those only the risk table reads (the secrets rule's) are left out.
-std::vector<std::string> paths_to_probe(const profile::Profile& profile,
-                                        const host::HostFacts& host, bool risks = true);
-// ... and, when the command has file arguments, these too (cloister's own directories, which
-// no argument may reach).
-std::vector<std::string> file_arg_paths_to_probe(const host::HostFacts& host);
-
 // Filters the launching environment: keeps names matching `keep` patterns (exact or with a
 // trailing/embedded '*'), drops the dynamic-loader variables unless `set` names them, then
 // applies `set`. Result sorted "NAME=value".

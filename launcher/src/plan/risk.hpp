@@ -42,7 +42,7 @@ struct EscapeHit {
 };
 
 // Host paths that run code or decide policy when written (expanded for this host), and the
-// profile's own files. For paths_to_probe and tests.
+// profile's own files.
 std::vector<std::string> protected_paths(const profile::Profile& profile,
                                          const host::HostFacts& host);
 
