@@ -253,3 +253,17 @@ TEST_CASE("docs/audit.md lists every risk of the table", "[audit][risk]") {
     CHECK(doc.find("`" + name + "`") != std::string::npos);
   }
 }
+
+// A grant of a link to "/" reaches every socket place. The risk table once had its own "is
+// under" that put nothing under "/", so this grant reported no host sockets.
+TEST_CASE("risk table: a grant of a link to / exposes the host's sockets", "[audit][risk]") {
+  TempDir dir;
+  host::HostFacts host = risk_host();
+  host.paths["/home/user/everything"] = {FileType::Symlink, "/", FileType::Directory};
+  profile::Profile p = profile::load_file(
+      dir.write("app.toml", "[filesystem]\nread-only = [\"~/everything\"]\n"), context(dir, host));
+  plan::RunOptions options;
+  options.command = {"/bin/true"};
+  options.report_only = true;
+  CHECK(ids(plan::build_plan(p, host, options)).count("host-sockets") == 1);
+}

@@ -14,9 +14,12 @@
 #include "plan/landlock.hpp"
 #include "plan/network.hpp"
 #include "plan/risk.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::audit {
 namespace {
+
+using sys::is_under;
 
 using plan::MountKind;
 using plan::MountOp;
@@ -24,11 +27,6 @@ using KV = std::map<std::string, std::string>;
 
 constexpr const char* kSeparator = ":::";
 constexpr const char* kAllCaps = "0000000000000000";
-
-bool under(const std::string& path, const std::string& dir) {
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         (dir == "/" || path[dir.size()] == '/'));
-}
 
 std::string unescape(const std::string& s) {
   std::string out;
@@ -99,7 +97,7 @@ const MountOp* deciding_mount(const std::vector<MountOp>& mounts, const std::str
     if (op.kind == MountKind::Symlink || op.kind == MountKind::Dir || op.kind == MountKind::File ||
         op.kind == MountKind::ReadOnly)
       continue;
-    if (!under(inside, op.target)) continue;
+    if (!is_under(inside, op.target)) continue;
     if (!best || op.target.size() >= best->target.size()) best = &op;
   }
   return best;
@@ -126,7 +124,7 @@ std::string runtime_dir(const plan::SandboxPlan& plan) {
 std::set<std::string> planned_entries(const plan::SandboxPlan& plan, const std::string& dir) {
   std::set<std::string> out;
   for (const auto& op : plan.mounts) {
-    if (!under(op.target, dir) || op.target == dir) continue;
+    if (!is_under(op.target, dir) || op.target == dir) continue;
     std::string rest = op.target.substr(dir.size() + 1);
     out.insert(rest.substr(0, rest.find('/')));
   }

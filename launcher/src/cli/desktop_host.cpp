@@ -14,8 +14,8 @@
 #include <cstring>
 
 #include "desktop/entry.hpp"
-#include "host/read_file.hpp"
 #include "sys/error.hpp"
+#include "sys/read_file.hpp"
 #include "sys/unique_fd.hpp"
 
 extern char** environ;
@@ -43,7 +43,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 std::optional<std::string> read_small(const std::string& path) {
-  return host::detail::read_regular_file(path, kMaxFile);
+  return sys::read_regular_file(path, kMaxFile);
 }
 
 void mkdirs(const std::string& dir) {

@@ -4,6 +4,7 @@
 
 #include "desktop/entry.hpp"
 #include "desktop/service.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::cli::desktop_ops {
 namespace {
@@ -116,8 +117,8 @@ void add_link(const profile::Profile& prof, const Context& ctx, ProfileChanges& 
   }
   const auto& d = ctx.dirs;
   const std::string& program = prof.command.value.front();
-  const std::string sandbox_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  const std::string app = dh::find_in_path(program, program[0] == '/' ? "" : sandbox_path);
+  // Where the app's PATH (the sandbox's default) finds it.
+  const std::string app = dh::find_in_path(program, program[0] == '/' ? "" : sys::kDefaultPath);
   if (app.empty()) {
     out.warnings.push_back("no command link: " + program + " is not installed here");
     return;

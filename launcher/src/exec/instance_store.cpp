@@ -14,6 +14,7 @@
 #include "instance/proc.hpp"
 #include "sys/error.hpp"
 #include "sys/log.hpp"
+#include "sys/read_file.hpp"
 
 namespace cloister::exec {
 namespace {
@@ -30,15 +31,10 @@ struct Found {
 
 std::string read_all(int fd, std::size_t max, const std::string& shown) {
   std::string out;
-  char buf[8192];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == -1 && errno == EINTR) continue;
-    if (n == -1) throw SysError("reading " + shown, errno);
-    if (n == 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max) throw Error(shown + ": too large to be an instance record");
-  }
+  const int err = cloister::sys::read_to_end(fd, max, out);
+  if (err == EFBIG) throw Error(shown + ": too large to be an instance record");
+  if (err != 0) throw SysError("reading " + shown, err);
+  return out;
 }
 
 Found read_instance(int base, const std::string& base_path, const std::string& name) {

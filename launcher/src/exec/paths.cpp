@@ -9,6 +9,7 @@
 #include "exec/mounts.hpp"
 #include "exec/syscalls.hpp"
 #include "sys/error.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::exec {
 namespace {
@@ -30,26 +31,13 @@ int open_component(int dir, const std::string& name, std::uint64_t flags) {
 
 // Splits an absolute path into its names; "." and ".." are refused (the plan normalises).
 std::vector<std::string> components(std::string_view path) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > pos) out.emplace_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
+  std::vector<std::string> out = cloister::sys::split_path(path);
   for (const auto& name : out)
     if (name == "." || name == "..") throw_at("resolving", path, EXDEV);
   return out;
 }
 
 }  // namespace
-
-std::string octal(unsigned mode) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04o", mode);
-  return buf;
-}
 
 UniqueFd open_beneath(int root_fd, std::string_view path, int extra_flags) {
   size_t first = path.find_first_not_of('/');

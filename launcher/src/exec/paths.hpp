@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "sys/path_text.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::exec {
@@ -33,6 +34,6 @@ ParentDir open_parent(int root_fd, std::string_view path, bool create);
 UniqueFd make_mount_point(int root_fd, std::string_view path, bool is_dir);
 
 // "mode 0755"-style octal text for messages and mount options.
-std::string octal(unsigned mode);
+using cloister::sys::octal;
 
 }  // namespace cloister::exec

@@ -7,24 +7,13 @@
 #include <cerrno>
 
 #include "sys/log.hpp"
+#include "sys/path_text.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::exec {
 namespace {
 
 constexpr int kWalk = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-
-std::vector<std::string> components(const std::string& relative) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < relative.size()) {
-    std::size_t end = relative.find('/', pos);
-    if (end == std::string::npos) end = relative.size();
-    if (end > pos) out.push_back(relative.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
 
 // Opens base/names[0]/.../names[count-1] as a directory, never following a symlink.
 UniqueFd open_dirs(const std::string& base, const std::vector<std::string>& names,
@@ -39,7 +28,7 @@ UniqueFd open_dirs(const std::string& base, const std::vector<std::string>& name
 
 Placeholders::Placeholders(const std::vector<plan::Placeholder>& list) {
   for (const auto& p : list) {
-    Entry e{p.base, components(p.relative), 0, p.is_dir};
+    Entry e{p.base, cloister::sys::split_path(p.relative), 0, p.is_dir};
     if (e.names.empty()) continue;
     UniqueFd dir(::open(e.base.c_str(), kWalk));
     std::size_t i = 0;

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "host/host_facts.hpp"
-#include "host/read_file.hpp"
+#include "sys/read_file.hpp"
 
 namespace cloister::host {
 namespace {
@@ -103,7 +103,7 @@ void add_desktop_facts(HostFacts& facts, const DesktopNeeds& needs) {
     std::string file = env_value(facts, "XAUTHORITY");
     if (file.empty() && is_absolute(facts.home)) file = facts.home + "/.Xauthority";
     facts.xauthority =
-        file.empty() ? "" : detail::read_regular_file(file, kMaxXauthority).value_or("");
+        file.empty() ? "" : sys::read_regular_file(file, kMaxXauthority).value_or("");
   }
 
   if (needs.audio) {
@@ -114,12 +114,11 @@ void add_desktop_facts(HostFacts& facts, const DesktopNeeds& needs) {
     const std::string chosen = env_value(facts, "PULSE_CLIENTCONFIG");
     const std::string user_file =
         chosen.empty() ? vars.at("XDG_CONFIG_HOME") + "/pulse/client.conf" : chosen;
-    const std::optional<std::string> user_conf =
-        detail::read_regular_file(user_file, kMaxClientConf);
+    const std::optional<std::string> user_conf = sys::read_regular_file(user_file, kMaxClientConf);
     const std::string system_conf =
         user_conf || !chosen.empty()
             ? ""
-            : detail::read_regular_file("/etc/pulse/client.conf", kMaxClientConf).value_or("");
+            : sys::read_regular_file("/etc/pulse/client.conf", kMaxClientConf).value_or("");
     // libpulse's runtime directory: $PULSE_RUNTIME_PATH, else $XDG_RUNTIME_DIR/pulse. Without
     // either it uses a legacy ~/.pulse location, which is not followed here.
     const std::string pulse_runtime = env_value(facts, "PULSE_RUNTIME_PATH");

@@ -3,8 +3,12 @@
 
 #include <cctype>
 
+#include "sys/path_text.hpp"
+
 namespace cloister::host {
 namespace {
+
+using sys::split_path;
 
 // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". Returns the scheme's length, 0 if
 // the text does not start with one.
@@ -21,18 +25,6 @@ std::size_t scheme_length(const std::string& s) {
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= path.size()) {
-    std::size_t end = path.find('/', pos);
-    if (end == std::string::npos) end = path.size();
-    if (end > pos) out.push_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
 }
 
 std::string join_path(const std::vector<std::string>& parts) {

@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "host/read_file.hpp"
-#include "sys/unique_fd.hpp"
+#include "sys/read_file.hpp"
 
 extern char** environ;
 
@@ -64,32 +63,10 @@ std::string current_dir() {
 
 // user-dirs.dirs, or "" when it is missing or not a small regular file.
 std::string read_small_file(const std::string& path) {
-  return detail::read_regular_file(path, 64u << 10).value_or("");
+  return sys::read_regular_file(path, 64u << 10).value_or("");
 }
 
 }  // namespace
-
-namespace detail {
-
-std::optional<std::string> read_regular_file(const std::string& path, std::size_t max) {
-  // O_NONBLOCK so a FIFO put there cannot stall the launcher; it is rejected below.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  if (static_cast<std::uint64_t>(st.st_size) > max) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) return text;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > max) return std::nullopt;  // grew while being read
-  }
-}
-
-}  // namespace detail
 
 const PathFact& HostFacts::path(const std::string& p) const {
   static const PathFact kMissing{};

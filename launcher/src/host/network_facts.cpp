@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "host/host_facts.hpp"
-#include "host/read_file.hpp"
+#include "sys/read_file.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::host {
@@ -27,7 +27,7 @@ void add_network_facts(HostFacts& facts) {
   // vaguer message.
   UniqueFd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
   facts.tun_errno = tun ? 0 : errno;
-  facts.resolv_conf = detail::read_regular_file("/etc/resolv.conf", kMaxResolvConf).value_or("");
+  facts.resolv_conf = sys::read_regular_file("/etc/resolv.conf", kMaxResolvConf).value_or("");
 }
 
 void add_landlock_facts(HostFacts& facts) {

@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <sstream>
 
+#include "sys/path_text.hpp"
+
 namespace cloister::instance {
 namespace {
 
-using plan::MountKind;
+using sys::is_under;
 
-bool is_under(const std::string& path, const std::string& dir) {
-  if (dir == "/") return !path.empty() && path[0] == '/';
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         path[dir.size()] == '/');
-}
+using plan::MountKind;
 
 // `base` + the part of `path` below `dir` ("/usr" + "/local" for /host/local under /host).
 std::string rebase(const std::string& path, const std::string& dir, const std::string& base) {

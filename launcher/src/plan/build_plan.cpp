@@ -9,13 +9,12 @@
 #include "plan/mount_builder.hpp"
 #include "plan/network.hpp"
 #include "plan/plan.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::plan {
 namespace {
 
 using profile::Profile;
-
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string runtime_dir(const host::HostFacts& host) {
   return "/run/user/" + std::to_string(host.uid);
@@ -28,7 +27,7 @@ void plan_environment(const Profile& profile, const host::HostFacts& host,
       {"HOME", {host.home, {}}},
       {"USER", {host.user, {}}},
       {"LOGNAME", {host.user, {}}},
-      {"PATH", {kDefaultPath, {}}},
+      {"PATH", {sys::kDefaultPath, {}}},
       {"XDG_RUNTIME_DIR", {runtime_dir(host), {}}},
   };
   for (const auto& [name, value] : desktop.env_set) set[name] = value;
@@ -87,11 +86,7 @@ void refuse_escapes(const std::vector<EscapeHit>& escapes, const host::HostFacts
 void insert_after_covers(std::vector<MountOp>& mounts, const MountOp& op) {
   auto at = mounts.begin();
   for (auto it = mounts.begin(); it != mounts.end(); ++it) {
-    const std::string& t = it->target;
-    const bool covers = t == "/" || op.target == t ||
-                        (op.target.size() > t.size() && op.target.compare(0, t.size(), t) == 0 &&
-                         op.target[t.size()] == '/');
-    if (covers) at = it + 1;
+    if (is_under(op.target, it->target)) at = it + 1;
   }
   mounts.insert(at, op);
 }

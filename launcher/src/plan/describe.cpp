@@ -5,15 +5,12 @@
 
 #include "plan/landlock.hpp"
 #include "plan/plan.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::plan {
 namespace {
 
-std::string octal(unsigned mode) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04o", mode);
-  return buf;
-}
+using sys::octal;
 
 std::string quote_argv(const std::vector<std::string>& argv) {
   std::string out;

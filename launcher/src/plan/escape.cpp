@@ -7,9 +7,12 @@
 
 #include "plan/plan.hpp"
 #include "plan/risk.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::plan {
 namespace {
+
+using sys::is_under;
 
 // Relative to $HOME: shell start-up files, login and X session scripts, programs on PATH,
 // credentials that let someone log in, editors' and tools' configs that run commands.
@@ -84,11 +87,6 @@ std::string var_or(const host::HostFacts& host, const char* name, const std::str
   return it != host.vars.end() && !it->second.empty() ? it->second : fallback;
 }
 
-bool under(const std::string& path, const std::string& dir) {
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         (dir == "/" || path[dir.size()] == '/'));
-}
-
 }  // namespace
 
 // ~/.config/autostart still counts when ~/.config links elsewhere.
@@ -117,7 +115,7 @@ const MountOp* deciding_mount(const std::vector<MountOp>& mounts, const std::str
     if (op.kind == MountKind::Symlink || op.kind == MountKind::Dir || op.kind == MountKind::File ||
         op.kind == MountKind::ReadOnly)
       continue;
-    if (!under(inside, op.target)) continue;
+    if (!is_under(inside, op.target)) continue;
     if (!best || op.target.size() >= best->target.size()) best = &op;
   }
   return best;
@@ -125,7 +123,7 @@ const MountOp* deciding_mount(const std::vector<MountOp>& mounts, const std::str
 
 bool read_only_cover(const std::vector<MountOp>& mounts, const std::string& inside) {
   return std::any_of(mounts.begin(), mounts.end(), [&](const MountOp& op) {
-    return op.kind == MountKind::ReadOnly && under(inside, op.target);
+    return op.kind == MountKind::ReadOnly && is_under(inside, op.target);
   });
 }
 
@@ -139,7 +137,7 @@ std::string short_list(const std::vector<std::string>& items, size_t max) {
 }
 
 std::string tilde(const std::string& path, const std::string& home) {
-  if (!home.empty() && home != "/" && under(path, home))
+  if (!home.empty() && home != "/" && is_under(path, home))
     return path == home ? "~" : "~" + path.substr(home.size());
   return path;
 }
@@ -155,7 +153,7 @@ std::vector<std::string> home_data_dirs(const host::HostFacts& host) {
     if (end == std::string::npos) end = list.size();
     std::string dir = list.substr(pos, end - pos);
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    if (!dir.empty() && dir[0] == '/' && dir != host.home && under(dir, host.home) &&
+    if (!dir.empty() && dir[0] == '/' && dir != host.home && is_under(dir, host.home) &&
         std::find(out.begin(), out.end(), dir) == out.end())
       out.push_back(dir);
     pos = end + 1;
@@ -196,10 +194,10 @@ std::vector<const MountOp*> binds_reaching(const std::vector<MountOp>& mounts,
   std::vector<const MountOp*> out;
   for (const auto& op : mounts) {
     if (op.kind != MountKind::Bind || op.source.empty()) continue;
-    if (under(canonical, op.source)) {
+    if (is_under(canonical, op.source)) {
       const std::string inside = op.target + canonical.substr(op.source.size());
       if (deciding_mount(mounts, inside) == &op) out.push_back(&op);
-    } else if (under(op.source, canonical)) {
+    } else if (is_under(op.source, canonical)) {
       out.push_back(&op);
     }
   }
@@ -227,7 +225,7 @@ std::vector<EscapeHit> find_escapes(const profile::Profile& profile, const host:
       // File arguments are the files the user named for this launch (risk file-arguments-rw).
       if (!writable_grant(*op)) continue;
       const std::string canonical = canonical_guess(host, path);
-      if (under(canonical, op->source) &&
+      if (is_under(canonical, op->source) &&
           read_only_cover(plan.mounts, op->target + canonical.substr(op->source.size())))
         continue;
       if (op->source == own_home && op->target == host.home) continue;

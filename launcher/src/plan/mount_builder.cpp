@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sys/path_text.hpp"
+
 namespace cloister::plan {
 namespace {
 
@@ -24,12 +26,6 @@ MountOp make(MountKind kind, std::string target, std::string source = {}, unsign
 }
 
 }  // namespace
-
-bool is_under(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         path[dir.size()] == '/');
-}
 
 std::vector<std::string> device_paths(const std::string& device) {
   if (device == "dri") return {"/dev/dri"};

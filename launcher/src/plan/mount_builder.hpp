@@ -9,6 +9,7 @@
 
 #include "plan/desktop.hpp"
 #include "plan/plan.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::plan {
 
@@ -109,7 +110,7 @@ class MountBuilder {
   std::vector<std::pair<std::string, std::string>> records_;
 };
 
-// "/a/b" is "/a/b" or inside "/a" (any path is inside "/").
-bool is_under(const std::string& path, const std::string& dir);
+// The planner's one "is inside" test (sys/path_text.hpp).
+using sys::is_under;
 
 }  // namespace cloister::plan

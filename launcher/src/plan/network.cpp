@@ -17,18 +17,17 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "sys/path_text.hpp"
+
 namespace cloister::plan {
 namespace {
+
+using sys::is_under;
 
 using host::FileType;
 
 constexpr const char* kResolvConf = "/etc/resolv.conf";
 const std::string kSysClassNet = "/sys/class/net/";
-
-bool is_under(const std::string& path, const std::string& dir) {
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         (dir == "/" || path[dir.size()] == '/'));
-}
 
 std::string tun_hint(int err) {
   switch (err) {

@@ -6,9 +6,12 @@
 #include "plan/landlock.hpp"
 #include "plan/plan.hpp"
 #include "plan/risk.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::plan {
 namespace {
+
+using sys::is_under;
 
 using profile::DbusMode;
 using profile::HomeMode;
@@ -18,11 +21,6 @@ using Hits = std::vector<RiskHit>;
 Hits when(bool condition, const Origin& origin, std::string detail = {}) {
   if (!condition) return {};
   return {{origin, std::move(detail)}};
-}
-
-bool under(const std::string& path, const std::string& dir) {
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         path[dir.size()] == '/');
 }
 
 std::string host_runtime_dir(const host::HostFacts& host) {
@@ -119,7 +117,7 @@ Hits host_sockets(const RiskInputs& in, const RiskRule&) {
       const std::string real = fact.canonical.empty() ? e.path : fact.canonical;
       std::vector<std::string> reached;
       for (const auto& place : socket_places(in.host))
-        if (under(real, place) || under(place, real)) reached.push_back(place);
+        if (is_under(real, place) || is_under(place, real)) reached.push_back(place);
       if (reached.empty()) continue;
       std::string detail = e.path + " reaches ";
       for (size_t i = 0; i < reached.size(); ++i) detail += (i ? ", " : "") + reached[i];
@@ -200,7 +198,7 @@ Hits printing(const RiskInputs& in, const RiskRule&) {
   Hits out;
   for (const auto* list : {&in.profile.read_only, &in.profile.read_write})
     for (const auto& e : *list)
-      if (under("/run/cups/cups.sock", e.path) || under(e.path, "/run/cups"))
+      if (is_under("/run/cups/cups.sock", e.path) || is_under(e.path, "/run/cups"))
         out.push_back({e.origin, e.path});
   return out;
 }

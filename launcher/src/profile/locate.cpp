@@ -14,6 +14,7 @@
 #include "profile/internal.hpp"
 #include "profile/limits.hpp"
 #include "profile/profile.hpp"
+#include "sys/read_file.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::profile {
@@ -68,17 +69,11 @@ std::optional<std::string> read_text_file(const std::string& path, std::string& 
   }
   if (static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes) return refuse_size();
   std::string text;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = std::strerror(errno);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxFileBytes) return refuse_size();  // grew while being read
+  const int err = sys::read_to_end(fd.get(), kMaxFileBytes, text);
+  if (err == EFBIG) return refuse_size();  // grew while being read
+  if (err != 0) {
+    error = std::strerror(err);
+    return std::nullopt;
   }
   return text;
 }

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "sys/error.hpp"
+#include "sys/path_text.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::seccomp {
@@ -68,11 +69,7 @@ int find_build_id(dl_phdr_info* info, std::size_t, void* out) {
 
 void put_u32(std::string& out, std::uint32_t v) { out.append(reinterpret_cast<char*>(&v), 4); }
 
-std::string mode_text(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-  return buf;
-}
+std::string mode_text(mode_t mode) { return sys::octal(static_cast<unsigned>(mode & 07777)); }
 
 // Why a file or directory of the cache is not to be trusted, "" when it is.
 std::string distrust(const struct stat& st, uid_t owner, const std::string& shown) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -15,6 +16,7 @@
 #include "seccomp/reviewed.hpp"
 #include "seccomp/rules.hpp"
 #include "sys/error.hpp"
+#include "sys/read_file.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace cloister::seccomp {
@@ -159,14 +161,10 @@ Ctx build(const RuleSet& set) {
 std::string read_all(int fd) {
   if (lseek(fd, 0, SEEK_SET) < 0) throw SysError("seccomp: rewinding the export memfd", errno);
   std::string out;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SysError("seccomp: reading the export memfd", errno);
-    if (n == 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  // The export is a few KiB of BPF; no cap is needed beyond the memfd's own size.
+  const int err = sys::read_to_end(fd, SIZE_MAX, out);
+  if (err != 0) throw SysError("seccomp: reading the export memfd", err);
+  return out;
 }
 
 std::vector<std::uint32_t> arch_tokens(const RuleSet& set) {
