@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "sys/read_file.hpp"
+
 namespace cloister::instance {
 
 const std::vector<std::string> kNamespaceNames = {"user", "mnt", "pid",   "net",
@@ -56,21 +58,10 @@ std::optional<std::string> read_proc_file(pid_t pid, const std::string& name, in
     return std::nullopt;
   }
   std::string out;
-  char buf[4096];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == -1 && errno == EINTR) continue;
-    if (n == -1) {
-      err = errno;
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > (4u << 20)) break;  // mountinfo of a huge tree: enough to compare
-  }
+  err = cloister::sys::read_to_end(fd, 4u << 20, out);
   ::close(fd);
-  err = 0;
+  if (err == EFBIG) err = 0;  // mountinfo of a huge tree: the first 4 MiB are enough to compare
+  if (err != 0) return std::nullopt;
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "profile/internal.hpp"
 #include "profile/limits.hpp"
+#include "sys/path_text.hpp"
 
 namespace cloister::profile::detail {
 namespace {
@@ -346,9 +347,7 @@ class Merger {
   void check_hidden_grants() {
     for (const auto& g : grants_) {
       for (const auto& h : hides_) {
-        bool inside = g.path.size() > h.path.size() &&
-                      g.path.compare(0, h.path.size(), h.path) == 0 && g.path[h.path.size()] == '/';
-        if (!inside) continue;
+        if (g.path == h.path || !cloister::sys::is_under(g.path, h.path)) continue;
         error(g.origin, g.key,
               "hidden path " + shorten(h.raw) + " contains a grant (" + list_key(g.list) + " " +
                   quote(g.raw) +
