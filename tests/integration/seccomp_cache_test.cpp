@@ -2,10 +2,13 @@
 // launches load it, and a cached file that is damaged, loosened, planted for another rule set
 // or writable by others is not loaded; the sandbox's filter is then the right one all the same
 // (the probe asks the kernel). No sandbox can see or write the cache.
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -206,4 +209,70 @@ TEST_CASE("seccomp cache: no sandbox sees it, even through a grant that holds it
   CHECK(contains(refused.err, "where cloister keeps its compiled seccomp filters"));
   // The grant pinned the cache home; its identity is on record for the next launch.
   ::unlink((std::string(getenv("HOME")) + "/.local/state/cloister/protected/nosy").c_str());
+}
+
+namespace {
+
+// `good` (a cache file as the launcher wrote it) with its program replaced by one that allows
+// every call, its checksum made to match: what an app that knows the format would plant.
+std::string allow_all(const std::string& good) {
+  std::uint32_t key_size = 0;
+  std::memcpy(&key_size, good.data() + 8, 4);
+  std::string body = good.substr(24, key_size);
+  const sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  body.append(reinterpret_cast<const char*>(&allow), sizeof allow);
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : body) h = (h ^ c) * 0x100000001b3ULL;
+  std::string out = good.substr(0, 8);
+  out.append(reinterpret_cast<const char*>(&key_size), 4);
+  const std::uint32_t count = 1;
+  out.append(reinterpret_cast<const char*>(&count), 4);
+  out.append(reinterpret_cast<const char*>(&h), 8);
+  return out + body;
+}
+
+}  // namespace
+
+TEST_CASE("seccomp cache: a writable grant cannot replace a symlink on the way to it",
+          "[seccomp-cache]") {
+  require_preconditions();
+  // XDG_CACHE_HOME is a symlink in a folder an app may write (the cache itself lives
+  // elsewhere): the app could replace the link by a directory of its own, and every later
+  // launch would read the cache from there.
+  TempDir dir;
+  const std::string real = dir.mkdir("real-cache");
+  const std::string granted = dir.mkdir("granted");
+  const std::string cache = granted + "/cache";
+  REQUIRE(::symlink(real.c_str(), cache.c_str()) == 0);
+  Launch plain = launch(dir, "plain", ProfileText(), cache);
+  INFO(plain.result.describe());
+  REQUIRE(plain.result.status == 0);
+  const std::string file = cache_file_of(plain.result);
+  REQUIRE(!file.empty());
+  const std::string name = file.substr(file.rfind('/') + 1);
+  // What the app prepares in the folder it may write, and then swaps for the link.
+  dir.mkdir("granted/mine/cloister/seccomp");
+  dir.write("granted/mine/cloister/seccomp/" + name,
+            allow_all(read_bytes(real + "/cloister/seccomp/" + name)), 0600);
+
+  RunOptions options;
+  options.env["XDG_CACHE_HOME"] = cache;
+  ProfileText writer;
+  writer.read_write(granted);
+  const std::string swap = dir.write("writer.toml", writer.str());
+  Result r = run({cloister_bin(), "run", swap, "--", "/bin/sh", "-c",
+                  "mv " + cache + " " + granted + "/old && mv " + granted + "/mine " + cache},
+                 options);
+  INFO(r.describe());
+  CHECK(r.status == 125);
+  CHECK(contains(r.err, "a symbolic link on the way to " + cache + "/cloister"));
+  struct stat st {};
+  REQUIRE(::lstat(cache.c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+
+  Launch later = launch(dir, "plain", ProfileText(), cache);
+  INFO(later.result.describe());
+  REQUIRE(later.result.status == 0);
+  CHECK(contains(later.result.err, "loaded from the cache, " + file));
+  check_default_filter(later.calls);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "plan/risk.hpp"
 #include "sys/path_text.hpp"
 
 namespace cloister::plan {
@@ -180,6 +181,8 @@ void MountBuilder::add_home() {
       op.kind = MountKind::Bind;
       op.source = fact.canonical;
       op.read_only = mode.value == profile::HomeMode::HostRo;
+      if (!op.read_only && redirects_records(home, op.source, mode.origin, "filesystem.home"))
+        return;
       break;
     }
   }
@@ -243,6 +246,9 @@ void MountBuilder::add_grants(const std::vector<PathEntry>& list, const char* ke
     if (fact.canonical != entry.path && reserved(fact.canonical, entry.origin, key)) continue;
     if (reaches_hidden(entry, fact.canonical, key)) continue;
     if (reaches_records(entry, fact.canonical, key)) continue;
+    if (!read_only && fact.canonical_type == FileType::Directory &&
+        redirects_records(entry.path, fact.canonical, entry.origin, key))
+      continue;
     MountOp op;
     op.target = entry.path;
     op.origin = origin_of(entry.origin);
@@ -375,13 +381,9 @@ void MountBuilder::add_hides() {
 }
 
 std::string MountBuilder::records_canonical(const std::string& dir) const {
-  // It may not exist yet (the first launch makes it), but its parent does.
-  const auto& fact = host_.path(dir);
-  if (!fact.canonical.empty()) return fact.canonical;
-  const std::string parent = dir.substr(0, dir.rfind('/'));
-  const auto& parent_fact = host_.path(parent.empty() ? "/" : parent);
-  if (parent_fact.canonical.empty()) return dir;
-  return (parent_fact.canonical == "/" ? "" : parent_fact.canonical) + dir.substr(dir.rfind('/'));
+  // It may not exist yet (the first launch makes it, and maybe its parents too): the real path
+  // of what exists, with the rest as written (/home -> var/home and no ~/.cache yet).
+  return canonical_guess(host_, dir);
 }
 
 bool MountBuilder::reaches_records(const PathEntry& grant, const std::string& canonical,

@@ -73,6 +73,10 @@ class MountBuilder {
   bool reaches_records(const profile::PathEntry& grant, const std::string& canonical,
                        const char* key);
   std::string records_canonical(const std::string& dir) const;
+  // A writable grant (shown as `grant`, of host `source`) that holds a symlink or other entry
+  // on the way to a protected directory the app could swap (record_paths.cpp).
+  bool redirects_records(const std::string& grant, const std::string& source, const Origin& origin,
+                         const char* key);
   void add_desktop_mounts();
   void add_identity();
   void add_file_arg_mounts();
