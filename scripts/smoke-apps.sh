@@ -276,7 +276,7 @@ smoke_one() {
     [ -e "/tmp/.X$want_n-lock" ] && continue
     : >"$dir/display"
     exec {dfd}>"$dir/display"
-    Xvfb ":$want_n" -displayfd "$dfd" -auth "$dir/server.auth" -nolisten tcp \
+    Xvfb ":$want_n" -displayfd "$dfd" -auth "$dir/server.auth" -nolisten tcp -noreset \
       -screen 0 1280x800x24 >"$dir/xvfb.log" 2>&1 &
     xpid=$!
     pids+=("$xpid")

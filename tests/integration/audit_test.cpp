@@ -284,10 +284,11 @@ Display start_display(TempDir& dir) {
         xauth + " -q -f " + sh_quote(d.xauthority) + " add " + d.name + " . " + random_hex(16),
         hermetic_env());
     REQUIRE(add.status == 0);
-    d.server = std::make_unique<Server>(
-        "Xvfb " + d.name,
-        std::vector<std::string>{xvfb, d.name, "-auth", d.xauthority, "-nolisten", "tcp"},
-        hermetic_env(), dir.path() + "/xvfb.log");
+    d.server =
+        std::make_unique<Server>("Xvfb " + d.name,
+                                 std::vector<std::string>{xvfb, d.name, "-auth", d.xauthority,
+                                                          "-nolisten", "tcp", "-noreset"},
+                                 hermetic_env(), dir.path() + "/xvfb.log");
     if (d.server->wait_for_socket(socket, 15)) return d;
     d.server->stop();
   }

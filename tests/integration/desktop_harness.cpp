@@ -132,8 +132,10 @@ bool Server::running() {
 std::string Server::log() const { return read_text(log_path_); }
 
 bool Server::wait_for_socket(const std::string& path, double timeout_s) {
-  return wait_until([&] { return is_socket(path) || !running(); }, timeout_s) && is_socket(path) &&
-         running();
+  // The file appears at bind(); a client that connects before the server's listen() is refused,
+  // so wait until a connection is accepted, not only for the file.
+  return wait_until([&] { return accepts_connections(path) || !running(); }, timeout_s) &&
+         accepts_connections(path) && running();
 }
 
 std::string Server::describe() {
@@ -196,6 +198,19 @@ bool wait_until(const std::function<bool()>& ready, double timeout_s, int step_m
 bool is_socket(const std::string& path) {
   struct stat st {};
   return lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+bool accepts_connections(const std::string& path) {
+  if (!is_socket(path)) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return false;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
 }
 
 std::string read_text(const std::string& path) {

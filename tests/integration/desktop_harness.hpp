@@ -79,6 +79,10 @@ bool wait_until(const std::function<bool()>& ready, double timeout_s, int step_m
 
 // True when `path` exists and is a unix socket.
 bool is_socket(const std::string& path);
+
+// True when `path` is a unix stream socket whose server accepts a connection (it has called
+// listen()); the connection is closed at once.
+bool accepts_connections(const std::string& path);
 // The whole file, or "" when it cannot be read.
 std::string read_text(const std::string& path);
 // `bytes` random bytes as lowercase hex (for X cookies).

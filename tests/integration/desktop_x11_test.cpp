@@ -89,7 +89,7 @@ XDisplay start_xvfb(TempDir& dir, const XTools& tools) {
     auto server = std::make_unique<Server>(
         "Xvfb " + name,
         std::vector<std::string>{tools.xvfb, name, "-auth", d.xauthority, "-nolisten", "tcp",
-                                 "-screen", "0", "640x480x24"},
+                                 "-noreset", "-screen", "0", "640x480x24"},
         hermetic_env(), dir.path() + "/xvfb" + std::to_string(n) + ".log");
     if (server->wait_for_socket(kX11Dir + "/X" + std::to_string(n), 15)) {
       d.number = n;
