@@ -109,12 +109,11 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
     if (helpers_join)
       run_step(report, "waiting for the helpers", [&] { wait_for_helpers(pipes.go_read); });
 
-    pid_t app = ::fork();
+    pid_t app = spawn_app(plan, report);
     if (app == -1) {
       int err = errno;
       fail(report, "starting the app", err, explain_fork_error(err, plan));
     }
-    if (app == 0) exec_app(plan, report);
     log::debug("pid1: app started as pid %d", app);
     run_reaper(app, plan.wait_for_background);
   } catch (...) {  // only a failure to build a step's name (bad_alloc) can get here

@@ -47,6 +47,9 @@ void confine(const plan::SandboxPlan& plan, const std::vector<sock_filter>& bpf,
 // app.cpp: pid 2. Execs plan.argv with plan.env, looking argv[0] up in the plan's PATH; on
 // failure writes a record (126 or 127) to `report_fd` and exits.
 [[noreturn]] void exec_app(const plan::SandboxPlan& plan, int report_fd) noexcept;
+// Starts exec_app in a new process that shares pid 1's memory until its execve, pid 1
+// suspended until then (vfork-like). Returns the app's pid, or -1 with errno as fork's.
+pid_t spawn_app(const plan::SandboxPlan& plan, int report_fd) noexcept;
 // The same for any command: `cloister enter` execs its own with the app's environment.
 [[noreturn]] void exec_command(const std::vector<std::string>& argv,
                                const std::vector<std::string>& env, int report_fd) noexcept;
