@@ -7,6 +7,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 packages=(
   build-essential cmake pkg-config clang-format
+  # lld lays the launcher's launch path out together (launcher/run-path.order).
+  lld
   libcap-dev libseccomp-dev libtomlplusplus-dev libboost-program-options-dev catch2 nlohmann-json3-dev
   util-linux passwd
   # The sanitizer build and the fuzzers (scripts/sanitize.sh, scripts/fuzz.sh): clang 14 with
