@@ -244,5 +244,20 @@ hostname = "admin-set"
 EOF
 timing "installing"
 as_user bash "$self" --installed "$version" || exit 1
+# A user no /etc/passwd line names (LDAP, sssd, systemd-homed): the launcher, a static PIE, reads
+# /etc/passwd itself and falls back to $HOME/$USER; it once crashed in glibc's static NSS here.
+stranger=4242
+while getent passwd "$stranger" >/dev/null || getent group "$stranger" >/dev/null; do
+  stranger=$((stranger + 1))
+done
+stranger_home=$(mktemp -d /tmp/cloister-stranger.XXXXXX)
+chown "$stranger:$stranger" "$stranger_home"
+chmod 0700 "$stranger_home"
+got=$(setpriv --reuid="$stranger" --regid="$stranger" --clear-groups -- env -i \
+  HOME="$stranger_home" USER=stranger PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$stranger_home" \
+  cloister run shell -- id -u) || die "uid $stranger (no passwd entry): cloister run failed (exit $?)"
+rm -rf "$stranger_home"
+[ "$got" = "$stranger" ] || die "uid $stranger (no passwd entry): the app saw uid '$got'"
+say "a uid with no passwd entry ($stranger): cloister run shell -- id -u: $got"
 timing "the checks of the installed package"
 say "done in $((SECONDS - total)) s (the .deb, build log and lintian output are in $out)"

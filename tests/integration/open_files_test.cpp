@@ -32,8 +32,9 @@ bool host_exists(const std::string& path) {
 
 std::vector<std::string> with_open(const std::string& profile,
                                    const std::vector<std::string>& files,
-                                   const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {cloister_bin(), "run"};
+                                   const std::vector<std::string>& extra = {},
+                                   const std::string& launcher = cloister_bin()) {
+  std::vector<std::string> argv = {launcher, "run"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   for (const auto& f : files) {
     argv.push_back("--open");
@@ -287,6 +288,8 @@ TEST_CASE("a symlink or file swapped between the check and the bind does not red
   const std::string secret = dir.write("private/secret.txt", "SECRET\n");
   const std::string profile = dir.write("race.toml", ProfileText().name("race").str());
   RunOptions o;
+  // The shipped launcher is a static PIE and takes no preload: the same code, linked dynamically.
+  const std::string launcher = CLOISTER_PRELOADABLE_BIN;
   o.env["LD_PRELOAD"] = CLOISTER_ON_CLONE_SHIM;
 
   SECTION("the symlink the user gave is retargeted: the grant stays what it named") {
@@ -294,7 +297,7 @@ TEST_CASE("a symlink or file swapped between the check and the bind does not red
     REQUIRE(symlink(allowed.c_str(), link.c_str()) == 0);
     REQUIRE(symlink(secret.c_str(), (dir.path() + "/docs/evil").c_str()) == 0);
     o.env["CLOISTER_TEST_ON_CLONE"] = "mv -fT '" + dir.path() + "/docs/evil' '" + link + "'";
-    Result r = run(with_open(profile, {link}), o);
+    Result r = run(with_open(profile, {link}, {}, launcher), o);
     INFO(r.describe());
     REQUIRE(r.status == 0);
     auto kv = parse_kv(r.out);
@@ -304,7 +307,7 @@ TEST_CASE("a symlink or file swapped between the check and the bind does not red
   }
   SECTION("the file itself is replaced: the launch fails, nothing is bound") {
     o.env["CLOISTER_TEST_ON_CLONE"] = "mv -fT '" + secret + "' '" + allowed + "'";
-    Result r = run(with_open(profile, {allowed}), o);
+    Result r = run(with_open(profile, {allowed}, {}, launcher), o);
     INFO(r.describe());
     CHECK(r.status == 125);
     CHECK(contains(r.err, "no longer the file cloister opened"));
@@ -317,7 +320,7 @@ TEST_CASE("a symlink or file swapped between the check and the bind does not red
                                       dir.path() + "/private' && cp '" + secret + "' '" +
                                       dir.path() + "/private/allowed.txt' && ln -s '" + dir.path() +
                                       "/private' '" + docs + "'";
-    Result r = run(with_open(profile, {allowed}), o);
+    Result r = run(with_open(profile, {allowed}, {}, launcher), o);
     INFO(r.describe());
     CHECK(r.status == 125);
     CHECK(contains(r.err, "symlink"));

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,41 @@ HostFacts fake_facts() {
 }
 
 }  // namespace
+
+TEST_CASE("passwd_entry: the uid's line of /etc/passwd, read without NSS", "[host]") {
+  const std::string passwd =
+      "root:x:0:0:root:/root:/bin/bash\n"
+      "# a comment:x:1000:1000::/nope:/bin/sh\n"
+      "+nis:x:1000:1000::/nis:/bin/sh\n"
+      "short:x:1000:1000\n"
+      "alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n"
+      "alice2:x:1000:1000::/home/second:/bin/bash\n"
+      "bob:x:10001:10001::/home/bob:/bin/sh";  // the last line without a newline
+  struct Row {
+    uid_t uid;
+    std::optional<std::pair<std::string, std::string>> want;
+  };
+  const std::vector<Row> rows = {
+      {0, {{"root", "/root"}}},
+      {1000, {{"alice", "/home/alice"}}},  // comment, NIS and short lines skipped; first match
+      {10001, {{"bob", "/home/bob"}}},
+      {1001, std::nullopt},  // "10001" is not "1001"
+      {100, std::nullopt},
+      {4242, std::nullopt},
+  };
+  for (const auto& row : rows) {
+    INFO("uid " << row.uid);
+    auto got = cloister::host::passwd_entry(passwd, row.uid);
+    REQUIRE(got.has_value() == row.want.has_value());
+    if (got) {
+      CHECK(got->name == row.want->first);
+      CHECK(got->dir == row.want->second);
+    }
+  }
+  CHECK_FALSE(cloister::host::passwd_entry("", 0));
+  CHECK_FALSE(cloister::host::passwd_entry("\n\n:::::\n", 0));
+  CHECK_FALSE(cloister::host::passwd_entry("a:x:0:0::/r:/bin/sh:extra\n", 0));  // 8 fields
+}
 
 TEST_CASE("parse_user_dirs", "[host]") {
   struct Row {

@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,24 +30,18 @@ FileType type_of(mode_t mode) {
   return FileType::Other;
 }
 
-// The passwd entry's name and home; empty strings when there is none (e.g. a uid with no
-// entry in a container) — the caller falls back to the environment.
+// The passwd entry's name and home from /etc/passwd; empty strings when it has none (e.g. a
+// uid from LDAP, sssd or systemd-homed, or none at all in a container) — the caller then falls
+// back to $USER and $HOME, which a desktop session always sets. Not getpwuid_r: the launcher
+// is a static PIE, and a static glibc's NSS loads the host's modules (libnss_systemd, sssd)
+// with a second libc into the process, which crashed it; nor does a launcher want the host's
+// NSS modules in its address space.
 void read_passwd(uid_t uid, std::string& name, std::string& dir) {
-  long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buf(hint > 0 ? static_cast<std::size_t>(hint) : 16384);
-  for (;;) {
-    struct passwd pw {};
-    struct passwd* result = nullptr;
-    int rc = ::getpwuid_r(uid, &pw, buf.data(), buf.size(), &result);
-    if (rc == ERANGE && buf.size() < (1u << 20)) {
-      buf.resize(buf.size() * 2);
-      continue;
-    }
-    if (rc == 0 && result != nullptr) {
-      name = pw.pw_name != nullptr ? pw.pw_name : "";
-      dir = pw.pw_dir != nullptr ? pw.pw_dir : "";
-    }
-    return;
+  auto text = sys::read_regular_file("/etc/passwd", 16u << 20);
+  if (!text) return;
+  if (auto entry = passwd_entry(*text, uid)) {
+    name = entry->name;
+    dir = entry->dir;
   }
 }
 
@@ -145,6 +138,31 @@ PathFact read_path_fact(const std::string& path, const HostFacts& facts) {
     }
   }
   return e;
+}
+
+std::optional<PasswdEntry> passwd_entry(const std::string& text, uid_t uid) {
+  const std::string want = std::to_string(uid);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    // name:password:uid:gid:gecos:dir:shell; NIS "+"/"-" lines and comments name no user here.
+    std::vector<std::string> f;
+    std::size_t from = 0;
+    for (;;) {
+      std::size_t colon = line.find(':', from);
+      f.push_back(line.substr(from, colon == std::string::npos ? std::string::npos : colon - from));
+      if (colon == std::string::npos) break;
+      from = colon + 1;
+    }
+    if (f.size() != 7 || f[0].empty() || f[0][0] == '+' || f[0][0] == '-' || f[0][0] == '#')
+      continue;
+    if (f[2] != want) continue;
+    return PasswdEntry{f[0], f[5]};
+  }
+  return std::nullopt;
 }
 
 }  // namespace cloister::host

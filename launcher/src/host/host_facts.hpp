@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,14 @@ struct HostFacts {
 
 // Reads the real host: ids, environment, XDG directories (user-dirs.dirs). Does not change it.
 HostFacts gather();
+
+// The first /etc/passwd line (in `text`) for `uid`: its name and home directory. Lines that are
+// not 7 fields, and NIS "+"/"-" lines, are skipped. Pure, for the tests.
+struct PasswdEntry {
+  std::string name;
+  std::string dir;
+};
+std::optional<PasswdEntry> passwd_entry(const std::string& text, uid_t uid);
 
 // Builds the variable table from uid/user/home/env, reading user-dirs.dirs through `read_file`
 // (which returns "" for a missing file). Split out so tests can call it with fake contents.
