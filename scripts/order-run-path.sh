@@ -11,8 +11,8 @@
 #   2. everything libcloister_exec.a defines or calls (pid 1 and the app before its execve,
 #      which valgrind cannot follow into new namespaces);
 #   3. rounds of relinking and recording page faults (perf, software event, every process of a
-#      loop of launches): a function whose first touch faults is added, for 20 rounds (each moves
-#      a few more out of windows that were resident for them alone).
+#      loop of launches): a function or data object whose first touch faults is added, for 20
+#      rounds (each moves a few more out of windows that were resident for them alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${CLOISTER_BUILD_DIR:-$src/build}
@@ -90,15 +90,15 @@ chmod 0755 "$work/loop.sh"
 for round in $(seq 1 20); do
   cmake --build "$build" --target cloister >/dev/null
   perf record -q -e page-faults -c 1 -d -o "$work/pf.data" -- "$work/loop.sh" >/dev/null 2>&1
-  nm --defined-only "$bin" | awk '$2 ~ /^[tTwWrRdDbBvV]$/ {print $3}' | sort -u >"$work/text"
+  nm --defined-only "$bin" | awk '$2 ~ /^[tTwWrRdDbBvV]$/ {print $3}' | sort -u >"$work/defined"
   perf script --no-demangle -i "$work/pf.data" -F comm,addr,sym,dso 2>/dev/null |
-    awk '$1 == "cloister" {print $3}' | sort -u | comm -12 - "$work/text" |
+    awk '$1 == "cloister" {print $3}' | sort -u | comm -12 - "$work/defined" |
     grep -vxF -f "$work/order" >"$work/new" || true
   n=$(wc -l <"$work/new")
-  echo "round $round: $n function(s) first touched by a page fault" >&2
+  echo "round $round: $n symbol(s) first touched by a page fault" >&2
   [ "$n" = 0 ] && break
   cat "$work/new" >>"$work/order"
   write_order
 done
 cmake --build "$build" --target cloister >/dev/null
-echo "wrote $order ($(grep -vc '^#' "$order") functions)" >&2
+echo "wrote $order ($(grep -vc '^#' "$order") symbols)" >&2
