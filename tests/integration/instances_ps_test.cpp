@@ -102,7 +102,7 @@ TEST_CASE("ps: a record whose pid 1 is another process now is not listed; stale 
   // be, whose pid 1 is now some other process: this test (a pid reused for something else).
   const std::string fake_dir = s.base() + "/fake-1";
   REQUIRE(mkdir(fake_dir.c_str(), 0700) == 0);
-  std::string text = replaced(record, "id = '" + id + "'", "id = 'fake-1'");
+  std::string text = replaced(record, "id = \"" + id + "\"", "id = \"fake-1\"");
   const std::string pid1_section = "[pid1]\npid = " + std::to_string(pid1_of(app->pid()));
   text = replaced(text, pid1_section, "[pid1]\npid = " + std::to_string(getpid()));
   rewrite(fake_dir + "/record", text);
@@ -113,10 +113,10 @@ TEST_CASE("ps: a record whose pid 1 is another process now is not listed; stale 
   // The same again, "stale-1", with nobody holding its lock: a launcher that was SIGKILLed.
   const std::string stale_dir = s.base() + "/stale-1";
   REQUIRE(mkdir(stale_dir.c_str(), 0700) == 0);
-  rewrite(stale_dir + "/record", replaced(record, "id = '" + id + "'", "id = 'stale-1'"));
+  rewrite(stale_dir + "/record", replaced(record, "id = \"" + id + "\"", "id = \"stale-1\""));
 
   SECTION("control: the unchanged copy of the record is listed") {
-    rewrite(fake_dir + "/record", replaced(record, "id = '" + id + "'", "id = 'fake-1'"));
+    rewrite(fake_dir + "/record", replaced(record, "id = \"" + id + "\"", "id = \"fake-1\""));
     Result ps = s.cloister({"ps"});
     INFO(ps.describe());
     CHECK_FALSE(line_of(ps.out, "fake-1").empty());

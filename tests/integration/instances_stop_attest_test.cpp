@@ -163,17 +163,20 @@ TEST_CASE("attest: a record that claims what is not there is a drift", "[instanc
   };
   const std::vector<Case> cases = {
       {"a mount that is not there",
-       record + "\n[[mounts]]\ndevices = false\ndirectory = true\nkind = 'tmpfs'\nread-only = "
-                "false\nsource = ''\ntarget = '/cloister-it-claimed'\n",
+       replaced(
+           record, "mounts = [\n",
+           "mounts = [\n  { kind = \"tmpfs\", target = \"/cloister-it-claimed\", source = \"\", "
+           "read-only = false, devices = false, directory = true },\n"),
        "DRIFT  /cloister-it-claimed: mounted: missing"},
       {"read-only where it is read-write",
-       replaced(record, "read-only = false\nsource = ''\ntarget = '/tmp'",
-                "read-only = true\nsource = ''\ntarget = '/tmp'"),
+       replaced(record, "target = \"/tmp\", source = \"\", read-only = false",
+                "target = \"/tmp\", source = \"\", read-only = true"),
        "DRIFT  /tmp: read-only: read-write, the plan says read-only"},
       {"a capability the process lacks",
-       replaced(record, "capabilities = '0000000000000000'", "capabilities = '0000000000200000'"),
+       replaced(record, "capabilities = \"0000000000000000\"",
+                "capabilities = \"0000000000200000\""),
        "capabilities: CapInh 0000000000000000"},
-      {"another uid map", replaced(record, "uid-map = '''", "uid-map = '''0 "), "uid_map"},
+      {"another uid map", replaced(record, "uid-map = \"", "uid-map = \"0 "), "uid_map"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -242,8 +245,8 @@ TEST_CASE("attest and ps: a name the app chose cannot hide the report's lines",
   const std::string path = s.base() + "/" + id_of("masked", app->pid()) + "/record";
   const std::string record = read_text(path);
   // A drift to hide: a capability the process lacks.
-  rewrite(path, replaced(record, "capabilities = '0000000000000000'",
-                         "capabilities = '0000000000200000'"));
+  rewrite(path, replaced(record, "capabilities = \"0000000000000000\"",
+                         "capabilities = \"0000000000200000\""));
   const std::string shown = "x\\x1b[8m\\x1b[1A\\x1b[2K";
   Result r = s.cloister({"attest", "masked"});
   INFO(r.describe());
@@ -285,9 +288,9 @@ TEST_CASE("attest and stop: a network = user sandbox, pasta beside it", "[instan
   CHECK(contains(r.out, "mounts: as planned:"));
   const std::string path = s.base() + "/" + id_of("netted", app->pid()) + "/record";
   const std::string record = read_text(path);
-  REQUIRE(contains(record, "kind = 'databind'"));
+  REQUIRE(contains(record, "kind = \"databind\""));
   // A record that puts it elsewhere is a drift both ways (the check can fail).
-  rewrite(path, replaced(record, "target = '/etc/resolv.conf'", "target = '/etc/cloister-it'"));
+  rewrite(path, replaced(record, "target = \"/etc/resolv.conf\"", "target = \"/etc/cloister-it\""));
   Result drift = s.cloister({"attest", "netted"});
   INFO(drift.describe());
   CHECK(drift.status == 1);

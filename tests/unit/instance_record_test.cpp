@@ -163,6 +163,23 @@ TEST_CASE("a record round-trips through its text exactly") {
   CHECK(record_from_plan(plan::SandboxPlan{}, {}).seccomp_mode == 0);
 }
 
+TEST_CASE("records with empty lists and odd strings round-trip too") {
+  Record empty = record_from_plan(plan::SandboxPlan{}, {});
+  empty.id = "x-1";
+  const Record back = parse_record(to_text(empty), "/r/record");
+  same(back, empty);
+  CHECK(back.mounts.empty());
+  CHECK(back.landlock.rules.empty());
+  CHECK(back.namespaces.empty());
+
+  Record odd = sample();
+  odd.argv = {"caf\xc3\xa9", "a\x1b[8mb", "x\"\nid = \"y", "tab\there", "\xf0\x9f\x98\x80"};
+  odd.env.push_back(std::string("NUL=a\0b", 8));
+  odd.mounts[0].target = "/home/u/\xe2\x82\xac \"quoted\" dir";
+  odd.landlock.rules[0].origin = "p.toml:1:2 [x]";
+  same(parse_record(to_text(odd), "/r/record"), odd);
+}
+
 TEST_CASE("the entered process's plan is the app's: argv, env, cwd, rlimits, Landlock") {
   const Record r = sample();
   const plan::SandboxPlan p = confinement_plan(r);
@@ -192,22 +209,22 @@ TEST_CASE("bad records are refused whole, naming the file") {
       {"empty", "", "missing version"},
       {"another version", replace(good, "version = 3", "version = 2"), "record version 2"},
       {"groups missing", replace(good, "groups = ", "groupsx = "), "missing groups"},
-      {"a group that is no gid", replace(good, "groups = [ 4, 1000 ]", "groups = [ 4, -1 ]"),
+      {"a group that is no gid", replace(good, "groups = [4, 1000]", "groups = [4, -1]"),
        "groups holds a non-gid"},
       {"a field missing", replace(good, "cwd = ", "cwdx = "), "missing cwd"},
       {"a field of the wrong type", replace(good, "started = 1700000000", "started = \"soon\""),
        "started is not an integer"},
-      {"seccomp program cut short", replace(good, "seccomp-bpf = '0020", "seccomp-bpf = '020"),
+      {"seccomp program cut short", replace(good, "seccomp-bpf = \"0020", "seccomp-bpf = \"020"),
        "not whole instructions"},
-      {"seccomp program not hex", replace(good, "seccomp-bpf = '0020", "seccomp-bpf = 'zz20"),
+      {"seccomp program not hex", replace(good, "seccomp-bpf = \"0020", "seccomp-bpf = \"zz20"),
        "not hexadecimal"},
-      {"unknown mount kind", replace(good, "kind = 'tmpfs'", "kind = 'overlay'"),
+      {"unknown mount kind", replace(good, "kind = \"tmpfs\"", "kind = \"overlay\""),
        "unknown kind \"overlay\""},
-      {"relative mount target", replace(good, "target = '/tmp'", "target = 'tmp'"),
+      {"relative mount target", replace(good, "target = \"/tmp\"", "target = \"tmp\""),
        "not an absolute path"},
       {"too large", std::string(kMaxRecordSize + 1, '#'), "too large"},
       {"no Landlock table", replace(good, "[landlock]", "[landlockx]"), "missing landlock"},
-      {"relative Landlock path", replace(good, "path = '/etc/resolv.conf'", "path = 'etc'"),
+      {"relative Landlock path", replace(good, "path = \"/etc/resolv.conf\"", "path = \"etc\""),
        "landlock.rules: path"},
   };
   for (const auto& c : cases) {

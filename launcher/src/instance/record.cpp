@@ -1,10 +1,11 @@
 #include "instance/record.hpp"
 
-#include <sstream>
+#include <cctype>
 
 #include "profile/toml.hpp"
 #include "sys/error.hpp"
 #include "sys/printable.hpp"
+#include "sys/toml_write.hpp"
 
 namespace cloister::instance {
 namespace {
@@ -64,12 +65,6 @@ std::vector<sock_filter> bpf_from_hex(const std::string& hex, const std::string&
     out.push_back(insn);
   }
   return out;
-}
-
-toml::array strings(const std::vector<std::string>& v) {
-  toml::array a;
-  for (const auto& s : v) a.push_back(s);
-  return a;
 }
 
 std::int64_t as_i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
@@ -182,68 +177,82 @@ plan::SandboxPlan confinement_plan(const Record& record) {
 }
 
 std::string to_text(const Record& r) {
-  toml::table t;
-  t.insert("version", r.version);
-  t.insert("id", r.id);
-  t.insert("app", r.app);
-  t.insert("profile-files", strings(r.profile_files));
-  t.insert("started", r.started_unix);
-  t.insert("wait-for-background", r.wait_for_background);
-  t.insert("launcher", toml::table{{"pid", r.launcher.pid}, {"start", as_i64(r.launcher.start)}});
-  t.insert("pid1", toml::table{{"pid", r.pid1.pid}, {"start", as_i64(r.pid1.start)}});
-  toml::table ns;
-  for (const auto& [name, id] : r.namespaces) ns.insert(name, id);
-  t.insert("namespaces", std::move(ns));
-  t.insert("time-namespace", r.time_namespace);
-  t.insert("uid-map", r.uid_map);
-  t.insert("gid-map", r.gid_map);
-  t.insert("hostname", r.hostname);
-  t.insert("capabilities", r.capabilities);
-  t.insert("no-new-privs", r.no_new_privs);
-  t.insert("seccomp-mode", r.seccomp_mode);
-  t.insert("allow-user-namespaces", r.allow_user_namespaces);
-  t.insert("argv", strings(r.argv));
-  t.insert("env", strings(r.env));
-  t.insert("cwd", r.cwd);
-  toml::array limits;
-  for (const auto& l : r.rlimits)
-    limits.push_back(
-        toml::table{{"resource", l.resource}, {"name", l.name}, {"value", as_i64(l.value)}});
-  t.insert("rlimits", std::move(limits));
-  toml::array base;
-  for (const auto& l : r.base_rlimits)
-    base.push_back(
-        toml::table{{"resource", l.resource}, {"soft", as_i64(l.soft)}, {"hard", as_i64(l.hard)}});
-  t.insert("base-rlimits", std::move(base));
-  toml::array groups;
-  for (auto g : r.groups) groups.push_back(static_cast<std::int64_t>(g));
-  t.insert("groups", std::move(groups));
-  t.insert("seccomp-bpf", bpf_to_hex(r.seccomp_bpf));
-  toml::array mounts;
-  for (const auto& m : r.mounts)
-    mounts.push_back(toml::table{{"kind", plan::to_string(m.kind)},
-                                 {"target", m.target},
-                                 {"source", m.source},
-                                 {"read-only", m.read_only},
-                                 {"devices", m.devices},
-                                 {"directory", m.source_is_dir}});
-  t.insert("mounts", std::move(mounts));
-  toml::array rules;
-  for (const auto& l : r.landlock.rules)
-    rules.push_back(toml::table{{"path", l.path},
-                                {"access", as_i64(l.access)},
-                                {"directory", l.is_dir},
-                                {"origin", l.origin}});
-  t.insert("landlock", toml::table{{"abi", r.landlock.abi},
-                                   {"handled-fs", as_i64(r.landlock.handled_fs)},
-                                   {"scoped", as_i64(r.landlock.scoped)},
-                                   {"status", r.landlock.status},
-                                   {"rules", std::move(rules)}});
-  std::ostringstream out;
-  out << "# cloister instance record: written by the launcher for cloister ps, enter, stop and "
-         "attest\n"
-      << t << "\n";
-  return out.str();
+  sys::TomlWriter w;
+  w.comment(
+      "cloister instance record: written by the launcher for cloister ps, enter, stop and attest");
+  w.num("version", r.version);
+  w.str("id", r.id);
+  w.str("app", r.app);
+  w.strs("profile-files", r.profile_files);
+  w.num("started", r.started_unix);
+  w.flag("wait-for-background", r.wait_for_background);
+  w.flag("time-namespace", r.time_namespace);
+  w.str("uid-map", r.uid_map);
+  w.str("gid-map", r.gid_map);
+  w.str("hostname", r.hostname);
+  w.str("capabilities", r.capabilities);
+  w.flag("no-new-privs", r.no_new_privs);
+  w.num("seccomp-mode", r.seccomp_mode);
+  w.flag("allow-user-namespaces", r.allow_user_namespaces);
+  w.strs("argv", r.argv);
+  w.strs("env", r.env);
+  w.str("cwd", r.cwd);
+  w.begin_array("rlimits");
+  for (const auto& l : r.rlimits) {
+    w.begin_item();
+    w.num("resource", l.resource);
+    w.str("name", l.name);
+    w.num("value", as_i64(l.value));
+    w.end_item();
+  }
+  w.end_array();
+  w.begin_array("base-rlimits");
+  for (const auto& l : r.base_rlimits) {
+    w.begin_item();
+    w.num("resource", l.resource);
+    w.num("soft", as_i64(l.soft));
+    w.num("hard", as_i64(l.hard));
+    w.end_item();
+  }
+  w.end_array();
+  w.nums("groups", std::vector<std::int64_t>(r.groups.begin(), r.groups.end()));
+  w.str("seccomp-bpf", bpf_to_hex(r.seccomp_bpf));
+  w.begin_array("mounts");
+  for (const auto& m : r.mounts) {
+    w.begin_item();
+    w.str("kind", plan::to_string(m.kind));
+    w.str("target", m.target);
+    w.str("source", m.source);
+    w.flag("read-only", m.read_only);
+    w.flag("devices", m.devices);
+    w.flag("directory", m.source_is_dir);
+    w.end_item();
+  }
+  w.end_array();
+  w.section("launcher");
+  w.num("pid", r.launcher.pid);
+  w.num("start", as_i64(r.launcher.start));
+  w.section("pid1");
+  w.num("pid", r.pid1.pid);
+  w.num("start", as_i64(r.pid1.start));
+  w.section("namespaces");
+  for (const auto& [name, id] : r.namespaces) w.str(name, id);
+  w.section("landlock");
+  w.num("abi", r.landlock.abi);
+  w.num("handled-fs", as_i64(r.landlock.handled_fs));
+  w.num("scoped", as_i64(r.landlock.scoped));
+  w.str("status", r.landlock.status);
+  w.begin_array("rules");
+  for (const auto& l : r.landlock.rules) {
+    w.begin_item();
+    w.str("path", l.path);
+    w.num("access", as_i64(l.access));
+    w.flag("directory", l.is_dir);
+    w.str("origin", l.origin);
+    w.end_item();
+  }
+  w.end_array();
+  return w.text();
 }
 
 Record parse_record(const std::string& text, const std::string& where) {

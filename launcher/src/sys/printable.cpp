@@ -3,16 +3,15 @@
 #include <cstdint>
 
 namespace cloister {
-namespace {
-
-// The length of the valid UTF-8 sequence at `at` whose code point is safe to print, or 0.
-std::size_t safe_sequence(std::string_view s, std::size_t at) {
+std::size_t utf8_sequence(std::string_view s, std::size_t at, std::uint32_t& code_point) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   const unsigned char lead = byte(at);
-  if (lead >= 0x20 && lead < 0x7f) return 1;
   std::size_t n;
   std::uint32_t cp;
-  if (lead >= 0xc2 && lead <= 0xdf) {
+  if (lead < 0x80) {
+    code_point = lead;
+    return 1;
+  } else if (lead >= 0xc2 && lead <= 0xdf) {
     n = 2;
     cp = lead & 0x1f;
   } else if (lead >= 0xe0 && lead <= 0xef) {
@@ -22,7 +21,7 @@ std::size_t safe_sequence(std::string_view s, std::size_t at) {
     n = 4;
     cp = lead & 0x07;
   } else {
-    return 0;  // C0, DEL, a continuation byte, or never valid in UTF-8
+    return 0;  // a continuation byte, or never valid in UTF-8
   }
   if (at + n > s.size()) return 0;
   for (std::size_t i = 1; i < n; ++i) {
@@ -33,7 +32,18 @@ std::size_t safe_sequence(std::string_view s, std::size_t at) {
   if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
       (cp >= 0xd800 && cp <= 0xdfff))
     return 0;
-  if (cp >= 0x80 && cp <= 0x9f) return 0;  // C1: 0x9b is CSI to some terminals
+  code_point = cp;
+  return n;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at `at` whose code point is safe to print, or 0.
+std::size_t safe_sequence(std::string_view s, std::size_t at) {
+  std::uint32_t cp = 0;
+  const std::size_t n = utf8_sequence(s, at, cp);
+  if (n == 0 || cp < 0x20 || cp == 0x7f) return 0;  // not UTF-8, C0, DEL
+  if (cp >= 0x80 && cp <= 0x9f) return 0;           // C1: 0x9b is CSI to some terminals
   if (cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
       (cp >= 0x2066 && cp <= 0x2069))
     return 0;  // bidirectional marks and overrides

@@ -5,10 +5,17 @@
 // line, and bytes that are not UTF-8 are shown as \xHH, and a backslash as \\.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace cloister {
+
+// The length of the well-formed UTF-8 sequence starting at `at` (1 for any ASCII byte, control
+// characters included), with its code point in `code_point`; 0 when the bytes there are not
+// UTF-8 (a stray continuation byte, a cut sequence, an overlong form, a surrogate, a code point
+// past U+10FFFF).
+std::size_t utf8_sequence(std::string_view s, std::size_t at, std::uint32_t& code_point);
 
 std::string printable(std::string_view text);
 
