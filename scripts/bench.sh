@@ -67,16 +67,8 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "$XDG_RUNTIME_DIR" ]; then
   mkdir -m 0700 "$XDG_RUNTIME_DIR"
 fi
 
-# The isolation of the `base` profile, given to bwrap: every namespace, /usr and /etc
-# read-only, the merged-/usr links, fresh /proc and /dev, private /tmp and home, a cleared
-# environment. (cloister does more on top: /proc's kernel internals masked and its knobs
-# read-only, every capability dropped, no_new_privs, a seccomp filter, a read-only root.)
-bwrap_base=(--unshare-all --die-with-parent --clearenv --ro-bind /usr /usr --ro-bind /etc /etc
-  --symlink usr/bin /bin --symlink usr/sbin /sbin --symlink usr/lib /lib)
-for l in lib32 lib64 libx32; do
-  [ -L "/$l" ] && bwrap_base+=(--symlink "usr/$l" "/$l")
-done
-bwrap_base+=(--proc /proc --dev /dev --tmpfs /tmp --tmpfs "$HOME" --hostname base)
+# bwrap_base: the isolation of the `base` profile, given to bwrap.
+source "$src/scripts/bwrap-base.sh"
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
