@@ -88,6 +88,34 @@ TEST_CASE("ps lists a running sandbox, in text and JSON, and not once it ended",
   CHECK(s.entries().empty());  // the launcher removed its directory on the way out
 }
 
+TEST_CASE("ps lists a sandbox with thousands of binds (a record over 1 MiB)", "[instances]") {
+  // 5000 read-only binds make a record of about 1.3 MB (each mount and its Landlock rule), which
+  // readers refused while their limit was 1 MiB: the sandbox ran but ps, stop and attest did
+  // not know it.
+  require_preconditions();
+  Session s;
+  ProfileText p = named("many");
+  const std::string dirs = s.dir().path() + "/binds";
+  REQUIRE(mkdir(dirs.c_str(), 0755) == 0);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string d = dirs + "/" + std::to_string(i);
+    REQUIRE(mkdir(d.c_str(), 0755) == 0);
+    p.read_only(d);
+  }
+  const std::string profile = s.profile("many", p);
+  auto app = s.start(profile, wait_cmd());
+  const std::string id = id_of("many", app->pid());
+  struct stat st {};
+  REQUIRE(stat((s.base() + "/" + id + "/record").c_str(), &st) == 0);
+  CHECK(st.st_size > (1 << 20));
+  Result ps = s.cloister({"ps"});
+  INFO(ps.describe());
+  CHECK_FALSE(line_of(ps.out, id).empty());
+  Result attest = s.cloister({"attest", id});
+  INFO(attest.describe());
+  CHECK(attest.status == 0);
+}
+
 TEST_CASE("ps: a record whose pid 1 is another process now is not listed; stale ones go",
           "[instances]") {
   require_preconditions();

@@ -6,6 +6,7 @@
 #include "instance/proc.hpp"
 #include "instance/record.hpp"
 #include "plan_fixtures.hpp"
+#include "profile/toml.hpp"
 
 using namespace cloister;
 using namespace cloister::instance;
@@ -177,7 +178,46 @@ TEST_CASE("records with empty lists and odd strings round-trip too") {
   odd.env.push_back(std::string("NUL=a\0b", 8));
   odd.mounts[0].target = "/home/u/\xe2\x82\xac \"quoted\" dir";
   odd.landlock.rules[0].origin = "p.toml:1:2 [x]";
-  same(parse_record(to_text(odd), "/r/record"), odd);
+  odd.landlock.rules[1].path = "/etc/\xe2\x80\xae\"x\"\n";
+  odd.landlock.status = "a\x1b]0;title\x07";
+  odd.cwd =
+      "/home/u/\xc2\x9b"
+      "2J";
+  odd.hostname = "h\\\"";
+  odd.uid_map = "0 1000 1\n";
+  odd.base_rlimits = {{7, 1ULL << 63, ~0ULL}};
+  const std::string text = to_text(odd);
+  same(parse_record(text, "/r/record"), odd);
+  // The root holds exactly the record's keys: no string added one.
+  const toml::table root = toml::parse(text);
+  std::vector<std::string> keys;
+  for (auto&& [k, v] : root) keys.emplace_back(k.str());
+  CHECK(keys == std::vector<std::string>{"allow-user-namespaces",
+                                         "app",
+                                         "argv",
+                                         "base-rlimits",
+                                         "capabilities",
+                                         "cwd",
+                                         "env",
+                                         "gid-map",
+                                         "groups",
+                                         "hostname",
+                                         "id",
+                                         "landlock",
+                                         "launcher",
+                                         "mounts",
+                                         "namespaces",
+                                         "no-new-privs",
+                                         "pid1",
+                                         "profile-files",
+                                         "rlimits",
+                                         "seccomp-bpf",
+                                         "seccomp-mode",
+                                         "started",
+                                         "time-namespace",
+                                         "uid-map",
+                                         "version",
+                                         "wait-for-background"});
 }
 
 TEST_CASE("the entered process's plan is the app's: argv, env, cwd, rlimits, Landlock") {

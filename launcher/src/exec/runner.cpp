@@ -141,7 +141,17 @@ std::optional<instance::Record> launch_facts(const plan::SandboxPlan& plan,
 
 void record_launch(InstanceDir& instance, const instance::Record& record) {
   try {
-    instance.write_record(instance::to_text(record));
+    const std::string text = instance::to_text(record);
+    if (text.size() > instance::kMaxRecordSize) {
+      // Written, it would only be refused by every reader: ps would not list the sandbox, and
+      // stop and attest would not find it, without a word.
+      log::warn(
+          "not recorded (cloister ps will not list this sandbox): its record would be %zu "
+          "bytes, more than the %zu that cloister reads",
+          text.size(), instance::kMaxRecordSize);
+      return;
+    }
+    instance.write_record(text);
     log::debug("instance: recorded as %s", record.id.c_str());
   } catch (const Error& e) {
     log::warn("not recorded (cloister ps will not list this sandbox): %s", e.what());

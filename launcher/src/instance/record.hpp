@@ -21,9 +21,11 @@ namespace cloister::instance {
 
 // 2: groups; 3: the Landlock ruleset, which `enter` applies too.
 constexpr int kRecordVersion = 3;
-// A record is a few kilobytes (the seccomp program is most of it); anything much larger is not
-// one of ours.
-constexpr std::size_t kMaxRecordSize = 1 << 20;
+// A record is usually a few kilobytes (the seccomp program is most of it), more with thousands of
+// binds or a huge environment (argv and environment may be 2 MiB, and a control character is
+// written in 6 bytes). The launcher does not write a record larger than this (it warns: the
+// sandbox runs unlisted); readers refuse one.
+constexpr std::size_t kMaxRecordSize = 16 << 20;
 
 // A process as the kernel names it for good: its pid and its start time (field 22 of
 // /proc/PID/stat, clock ticks after boot), so that a reused pid is never taken for it.

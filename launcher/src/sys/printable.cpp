@@ -36,18 +36,18 @@ std::size_t utf8_sequence(std::string_view s, std::size_t at, std::uint32_t& cod
   return n;
 }
 
+bool terminal_control(std::uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+         (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 namespace {
 
 // The length of the valid UTF-8 sequence at `at` whose code point is safe to print, or 0.
 std::size_t safe_sequence(std::string_view s, std::size_t at) {
   std::uint32_t cp = 0;
   const std::size_t n = utf8_sequence(s, at, cp);
-  if (n == 0 || cp < 0x20 || cp == 0x7f) return 0;  // not UTF-8, C0, DEL
-  if (cp >= 0x80 && cp <= 0x9f) return 0;           // C1: 0x9b is CSI to some terminals
-  if (cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-      (cp >= 0x2066 && cp <= 0x2069))
-    return 0;  // bidirectional marks and overrides
-  return n;
+  return n == 0 || terminal_control(cp) ? 0 : n;
 }
 
 }  // namespace

@@ -17,6 +17,10 @@ namespace cloister {
 // past U+10FFFF).
 std::size_t utf8_sequence(std::string_view s, std::size_t at, std::uint32_t& code_point);
 
+// A code point a terminal may act on, or that reorders what is shown: C0, DEL, C1 (0x9b is CSI
+// to some terminals), the bidirectional marks, embeddings, overrides and isolates.
+bool terminal_control(std::uint32_t code_point);
+
 std::string printable(std::string_view text);
 
 // True when printable(text) would change something other than backslashes: the text holds a

@@ -7,10 +7,10 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
-void put_u00(std::string& out, unsigned char byte) {
-  out += "\\u00";
-  out += kHex[byte >> 4];
-  out += kHex[byte & 0xf];
+// \uXXXX: every code point escaped here is in the Basic Multilingual Plane.
+void put_u(std::string& out, std::uint32_t cp) {
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xf];
 }
 
 bool bare_key(std::string_view name) {
@@ -33,7 +33,7 @@ std::string toml_quote(std::string_view text) {
     const std::size_t n = utf8_sequence(text, i, cp);
     const auto byte = static_cast<unsigned char>(text[i]);
     if (n == 0) {
-      put_u00(out, byte);
+      put_u(out, byte);
       ++i;
       continue;
     }
@@ -61,11 +61,13 @@ std::string toml_quote(std::string_view text) {
           out += "\\r";
           break;
         default:
-          if (byte < 0x20 || byte == 0x7f)
-            put_u00(out, byte);
+          if (terminal_control(cp))
+            put_u(out, cp);
           else
             out += static_cast<char>(byte);
       }
+    } else if (terminal_control(cp) || cp == 0x2028 || cp == 0x2029) {
+      put_u(out, cp);
     } else {
       out.append(text.substr(i, n));
     }
@@ -77,13 +79,13 @@ std::string toml_quote(std::string_view text) {
 
 void TomlWriter::comment(std::string_view text) {
   out_ += "# ";
-  out_ += text;
+  out_ += printable(text);
   out_ += '\n';
 }
 
 void TomlWriter::section(std::string_view name) {
   out_ += "\n[";
-  out_ += name;
+  out_ += bare_key(name) ? std::string(name) : toml_quote(name);
   out_ += "]\n";
 }
 

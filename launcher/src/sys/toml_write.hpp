@@ -16,15 +16,16 @@
 
 namespace cloister::sys {
 
-// A TOML basic string, quotes included: `"` and `\` escaped, control characters and DEL as
-// \b \t \n \f \r or \uXXXX, well-formed UTF-8 as it is. A byte that is not UTF-8 is written as
-// \u00XX, the character with its number (as toml++ does): the text stays TOML, the byte itself
-// is not kept.
+// A TOML basic string, quotes included: `"` and `\` escaped, control characters as \b \t \n \f
+// \r or \uXXXX, and so are DEL, C1, the bidirectional controls and the line and paragraph
+// separators (a record shown with cat must not drive the terminal or reorder its lines); other
+// well-formed UTF-8 as it is. A byte that is not UTF-8 is written as \u00XX, the character with
+// its number (as toml++ does): the text stays TOML, the byte itself is not kept.
 std::string toml_quote(std::string_view text);
 
 class TomlWriter {
  public:
-  void comment(std::string_view text);  // "# text"; for the top of the file
+  void comment(std::string_view text);  // "# text", through printable(): one line
   void section(std::string_view name);  // "[name]": the keys that follow belong to it
   void str(std::string_view key, std::string_view value);
   void num(std::string_view key, std::int64_t value);
