@@ -12,14 +12,15 @@
 #   1 the launcher from its exec to its clone(): loading, reading the profile, the plan
 #   2 the clone() itself: creating the namespaces, copying the launcher's address space
 #   3 until pid 1 first runs (the scheduler: often behind the launcher on the same CPU)
-#   4 pid 1 until pivot_root: id maps, the new root and its mounts
-#   5 until pid 1 starts the app: hostname, loopback, capabilities, Landlock, seccomp
+#   4 pid 1 until its first pivot_root: id maps, the base tmpfs it builds the new root on
+#   5a until it detaches the host's root (umount2): the mounts of the new root
+#   5b until pid 1 starts the app: hostname, loopback, capabilities, Landlock, seccomp
 #   6 until the app's execve is done
 #   7 the app (/bin/true) until its exit
 #   8 until pid 1 exits
 #   9 until the launcher exits: the sandbox's namespaces torn down, the launcher's cleanup
-# Tracing costs a little per traced event; only clone and pivot_root are traced among the system
-# calls, so the phases keep their shape (compare the total with bench.sh's median).
+# Tracing costs a little per traced event; only clone, pivot_root and umount2 are traced among
+# the system calls, so the phases keep their shape (compare the total with bench.sh's median).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${CLOISTER_BUILD_DIR:-$src/build}
@@ -49,7 +50,7 @@ source "$SRC/scripts/bwrap-base.sh"
 for ((i = 0; i < RUNS; i++)); do "$CLOISTER" run base -- /bin/true; done
 for ((i = 0; i < RUNS; i++)); do bwrap "${bwrap_base[@]}" /bin/true; done
 EOF
-syscalls='id == 56 || id == 435 || id == 155'  # clone, clone3, pivot_root
+syscalls='id == 56 || id == 435 || id == 155 || id == 166'  # clone, clone3, pivot_root, umount2
 perf record -q -o "$work/perf.data" -a \
   -e sched:sched_process_exec -e sched:sched_process_fork -e sched:sched_process_exit \
   -e raw_syscalls:sys_enter --filter "$syscalls" -e raw_syscalls:sys_exit --filter "$syscalls" \
@@ -100,6 +101,9 @@ for k, (i, tool, launcher) in enumerate(starts):
             mark["clone_out"] = t
         if tid == pid1 and "p1_first" not in mark and "clone_out" in mark:
             mark["p1_first"] = t
+        if tid == pid1 and ev == "sys_enter" and rest.startswith("NR 166 ") \
+                and "umount" not in mark:
+            mark["umount"] = t
         if tid == pid1 and ev == "sys_enter" and is_clone and t > mark["pivot"] \
                 and "app_clone" not in mark:
             mark["app_clone"] = t
@@ -111,14 +115,15 @@ for k, (i, tool, launcher) in enumerate(starts):
             mark["p1_exit"] = t
         if ev == "sched_process_exit" and pid == launcher:
             mark["end"] = t
-    order = ["exec", "clone_in", "clone_out", "p1_first", "pivot", "app_clone", "app_exec",
-             "app_exit", "p1_exit", "end"]
+    order = ["exec", "clone_in", "clone_out", "p1_first", "pivot", "umount", "app_clone",
+             "app_exec", "app_exit", "p1_exit", "end"]
     if all(x in mark for x in order):
         phases[tool].append([mark[b] - mark[a] for a, b in zip(order, order[1:])] +
                             [mark["end"] - mark["exec"]])
 
 names = ["1 launcher: exec to clone()", "2 clone(): namespaces, copy", "3 until pid 1 runs",
-         "4 pid 1: id maps, mounts", "5 pid 1: confinement", "6 app: start, execve",
+         "4 pid 1: id maps, base tmpfs", "5a pid 1: the mounts", "5b pid 1: confinement",
+         "6 app: start, execve",
          "7 app (/bin/true)", "8 until pid 1 exits", "9 teardown, launcher exits",
          "total, exec to exit"]
 n = {tool: len(rows) for tool, rows in phases.items()}
