@@ -122,25 +122,11 @@ void TomlWriter::flag(std::string_view name, bool value) {
 }
 
 void TomlWriter::strs(std::string_view name, const std::vector<std::string>& values) {
-  key(name);
-  out_ += '[';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out_ += ", ";
-    out_ += toml_quote(values[i]);
-  }
-  out_ += ']';
-  end_value();
+  list(name, values, [](const std::string& v) { return toml_quote(v); });
 }
 
 void TomlWriter::nums(std::string_view name, const std::vector<std::int64_t>& values) {
-  key(name);
-  out_ += '[';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out_ += ", ";
-    out_ += std::to_string(values[i]);
-  }
-  out_ += ']';
-  end_value();
+  list(name, values, [](std::int64_t v) { return std::to_string(v); });
 }
 
 void TomlWriter::begin_array(std::string_view name) {

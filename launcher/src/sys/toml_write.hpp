@@ -44,6 +44,18 @@ class TomlWriter {
  private:
   void key(std::string_view name);
   void end_value();
+  // key = [a, b, ...], each value as `text` writes it.
+  template <typename T, typename Text>
+  void list(std::string_view name, const std::vector<T>& values, Text text) {
+    key(name);
+    out_ += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_ += ", ";
+      out_ += text(values[i]);
+    }
+    out_ += ']';
+    end_value();
+  }
 
   std::string out_;
   bool in_item_ = false;
