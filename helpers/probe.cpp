@@ -1044,7 +1044,9 @@ const Check kChecks[] = {
      "LABEL CHECK [ARG...] [::: LABEL CHECK [ARG...]]...: several checks in one run, each\n"
      "                   key prefixed with \"LABEL.\", values with \\ and newlines escaped",
      run_batch},
-    {"routes", 0, 0, "addr.IF=a,b and mtu.IF per interface, default4/default6=IF,GATEWAY|none",
+    {"routes", 0, 0,
+     "addr.IF=a,b and mtu.IF per interface, tentative6=IF/ADDR,...|none, "
+     "default4/default6=IF,GATEWAY|none",
      probe::check_routes},
     {"tcp-talk", 2, 3, "ADDR PORT [TIMEOUT_S] (numeric): connect, reply=<first line from it>",
      probe::check_tcp_talk},

@@ -95,6 +95,18 @@ int check_routes(const Args&) {
   }
   if (fd >= 0) close(fd);
 
+  // IPv6 addresses still tentative (duplicate address detection running: IFA_F_TENTATIVE in
+  // the kernel's list; the flags are its fifth field, in hex). While one is, the kernel sends
+  // some packets from "::".
+  std::string tentative;
+  std::ifstream if6("/proc/net/if_inet6");
+  std::string hex, index, plen6, scope, flags6, name6;
+  while (if6 >> hex >> index >> plen6 >> scope >> flags6 >> name6) {
+    if ((std::strtoul(flags6.c_str(), nullptr, 16) & 0x40) == 0) continue;
+    tentative += (tentative.empty() ? "" : ",") + name6 + "/" + v6_from_hex(hex);
+  }
+  kv("tentative6", tentative.empty() ? "none" : tentative);
+
   // Default routes, as the routing table in this network namespace has them.
   std::string def4 = "none";
   std::ifstream r4("/proc/net/route");

@@ -65,6 +65,7 @@ TEST_CASE("network = user: own namespace, loopback up, pasta joins it", "[plan][
   CHECK(plan.ns.net);
   CHECK(plan.loopback_up);
   CHECK(plan.network == profile::NetworkMode::User);
+  CHECK(plan.ipv6_no_dad);  // before pasta makes its interface (plan.hpp says why)
   CHECK(waits_for_helpers(plan));
   const HelperProcess* pasta = pasta_of(plan);
   REQUIRE(pasta);

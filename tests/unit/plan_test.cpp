@@ -74,6 +74,7 @@ TEST_CASE("namespaces follow the profile") {
   CHECK(plan.ns.ipc);
   CHECK_FALSE(plan.ns.time);
   CHECK(plan.loopback_up);
+  CHECK_FALSE(plan.ipv6_no_dad);  // network = "none": no interface but lo, nothing to detect
   CHECK(plan.hostname == "app");
 
   pr.network.value = profile::NetworkMode::Host;
@@ -83,6 +84,7 @@ TEST_CASE("namespaces follow the profile") {
   plan = build_plan(pr, host, {});
   CHECK_FALSE(plan.ns.net);
   CHECK_FALSE(plan.loopback_up);
+  CHECK_FALSE(plan.ipv6_no_dad);  // the host's namespace: never changed
   CHECK_FALSE(plan.ns.ipc);
   CHECK(plan.ns.time);
   CHECK(plan.hostname == "box");

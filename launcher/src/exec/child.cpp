@@ -91,6 +91,11 @@ void child_main(const plan::SandboxPlan& plan, const std::vector<sock_filter>& b
     const bool helpers_join = plan::waits_for_helpers(plan);
     run_step(report, "waiting for the launcher", [&] { wait_for_launcher(pipes); });
     run_step(report, "writing the user namespace id maps", [&] { write_id_maps(plan); });
+    if (plan.ipv6_no_dad) {  // before pasta makes its interface: the launcher waits for this
+      run_step(report, "turning off IPv6 duplicate address detection",
+               [&] { turn_off_ipv6_dad(); });
+      report_done(report, "the network namespace is ready");
+    }
 
     NewRoot root;
     run_step(report, "preparing the new root", [&] { root = prepare_new_root(); });

@@ -1,13 +1,16 @@
 // Loopback in the new network namespace: it starts DOWN, and apps (X11 over TCP, local IPC,
 // "localhost" health checks) expect 127.0.0.1 to work.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "exec/steps.hpp"
 #include "sys/error.hpp"
@@ -53,6 +56,26 @@ void bring_up_loopback() {
     set_ipv4(sock.get(), SIOCSIFNETMASK, 0xff000000u, "setting the netmask of lo");
   }
   log::debug("net: lo up, 127.0.0.1%s", has_addr ? "" : " added");
+}
+
+// Through the host's /proc, which pid 1 still sees: a net sysctl is the one of the opener's
+// network namespace, and pid 1 holds CAP_NET_ADMIN over its own. A /proc/sys that cannot be
+// written (read-only in some containers) costs only what DAD costs: a warning, not the launch.
+void turn_off_ipv6_dad() {
+  const char* const path = "/proc/sys/net/ipv6/conf/default/accept_dad";
+  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+  if (!fd && errno == ENOENT) {  // a kernel without IPv6 (ipv6.disable=1): nothing to turn off
+    log::debug("net: no IPv6 here, %s missing", path);
+    return;
+  }
+  if (!fd || ::write(fd.get(), "0", 1) != 1) {
+    log::warn(
+        "could not turn off IPv6 duplicate address detection in the sandbox (writing %s: %s): "
+        "an IPv6 connection the app opens in its first second may stall (docs/network.md)",
+        path, std::strerror(errno));
+    return;
+  }
+  log::debug("net: IPv6 duplicate address detection off for new interfaces");
 }
 
 }  // namespace cloister::exec

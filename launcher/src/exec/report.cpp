@@ -25,10 +25,8 @@ void copy_field(char (&field)[N], std::string_view s) {
   field[N - 1] = '\0';
 }
 
-}  // namespace
-
-void fail(int fd, std::string_view step, int err, std::string_view message,
-          int exit_code) noexcept {
+void write_record(int fd, std::string_view step, int err, std::string_view message,
+                  int exit_code) noexcept {
   FailureRecord r{};
   copy_field(r.step, step);
   copy_field(r.message, message);
@@ -38,6 +36,17 @@ void fail(int fd, std::string_view step, int err, std::string_view message,
   do {
     n = ::write(fd, &r, sizeof r);
   } while (n == -1 && errno == EINTR);
+}
+
+}  // namespace
+
+void report_done(int fd, std::string_view step) noexcept {
+  write_record(fd, step, 0, "", kStepDone);
+}
+
+void fail(int fd, std::string_view step, int err, std::string_view message,
+          int exit_code) noexcept {
+  write_record(fd, step, err, message, exit_code);
   // _exit, not exit: this process is a copy of the launcher, and running its atexit handlers
   // and static destructors here would flush and tear down the launcher's state twice.
   ::_exit(exit_code);

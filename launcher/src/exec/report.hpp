@@ -17,7 +17,7 @@ namespace cloister::exec {
 struct FailureRecord {
   char step[48];      // "mounting /opt read-only", NUL-terminated
   int err;            // errno, 0 when not from a system call
-  int exit_code;      // kExitSetupFailed, kExitCannotExec or kExitNotFound
+  int exit_code;      // kExitSetupFailed, kExitCannotExec, kExitNotFound; kStepDone
   char message[400];  // "binding /opt: No such file or directory", NUL-terminated
 };
 // One write(2) of at most PIPE_BUF bytes is atomic, so a reader never sees half a record.
@@ -27,6 +27,11 @@ static_assert(sizeof(FailureRecord) <= 512);
 // from the string formatting already done by the caller; never returns, never throws.
 [[noreturn]] void fail(int fd, std::string_view step, int err, std::string_view message,
                        int exit_code = kExitSetupFailed) noexcept;
+
+// A record with exit code kStepDone is no failure: pid 1 says a step is done that the launcher
+// waits for (plan.ipv6_no_dad: the network namespace is ready for pasta). Returns.
+constexpr int kStepDone = 0;
+void report_done(int fd, std::string_view step) noexcept;
 
 // Runs one setup step in the child. Any exception becomes a failure record naming `step`:
 // an exception must never unwind past the child's entry into the launcher's stack frames.

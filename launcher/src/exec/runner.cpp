@@ -165,6 +165,39 @@ void abandon(pid_t child) {
   }
 }
 
+// network = "user": pid 1 reports (kStepDone) once its network namespace is ready for pasta
+// (plan.ipv6_no_dad). Returns 0, or the exit status to give up with (the sandbox is then gone).
+int wait_for_netns(pid_t child, int sigfd, int report) {
+  while (true) {
+    pollfd fds[2] = {{report, POLLIN, 0}, {sigfd, POLLIN, 0}};
+    if (::poll(fds, 2, -1) == -1) {
+      if (errno == EINTR) continue;
+      throw SysError("waiting for the sandbox's network namespace", errno);
+    }
+    if (fds[0].revents) {
+      FailureRecord r{};
+      const ReadResult got = read_failure(report, r);
+      if (got == ReadResult::Nothing) continue;
+      if (got == ReadResult::Record && r.exit_code == kStepDone) return 0;
+      abandon(child);
+      if (got == ReadResult::Record) {
+        log::error("%s: %s", r.step, r.message);
+        return r.exit_code;
+      }
+      log::error("the sandbox ended before its network namespace was ready");
+      return kExitSetupFailed;
+    }
+    signalfd_siginfo si{};
+    while (::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      const int sig = static_cast<int>(si.ssi_signo);
+      if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+        abandon(child);
+        return 128 + sig;
+      }
+    }
+  }
+}
+
 // Says recorded; with helpers that join the sandbox (pasta), starts them first, while pid 1
 // still waits for that byte (privileged and dumpable, so its namespaces can be opened), lets
 // them set up in parallel with the rest of the sandbox, and says ready once they are: pid 1
@@ -177,6 +210,9 @@ int start_joining_helpers(const plan::SandboxPlan& plan, Helpers& helpers, pid_t
     return 0;
   }
   try {
+    if (plan.ipv6_no_dad) {
+      if (int failed = wait_for_netns(child, sigfd, report)) return failed;
+    }
     for (const auto& helper : plan.helpers)
       if (helper.joins_sandbox) helpers.start(helper, child);
     say(go_write, kRecordedByte);

@@ -22,6 +22,10 @@ void change_dir(const std::string& cwd);
 
 // net.cpp: bring `lo` up in the new network namespace, with 127.0.0.1 on it.
 void bring_up_loopback();
+// net.cpp: no duplicate address detection (DAD) on the interfaces made from now on in our
+// network namespace (plan.hpp: ipv6_no_dad says why). Nothing to do on a kernel without IPv6;
+// warns (and goes on) when it cannot.
+void turn_off_ipv6_dad();
 
 // fds.cpp
 void mark_fds_cloexec();                  // every fd >= 3 closes at exec

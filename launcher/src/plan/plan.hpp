@@ -180,6 +180,13 @@ struct SandboxPlan {
   std::string hostname;
   bool loopback_up = true;
   profile::NetworkMode network = profile::NetworkMode::None;
+  // network = "user": pid 1 turns IPv6 duplicate address detection off in its network
+  // namespace before pasta makes the interface there (the launcher starts pasta only then).
+  // pasta 0.0~git20230309 sends the sandbox's packets to the source address of the last one it
+  // got from it; while the interface's link-local address is tentative (DAD, about 1 s), the
+  // kernel sends MLD reports from ::, and a connection opened then got its data sent to ::
+  // and was lost (docs/network.md). On a link whose only other end is pasta, DAD finds nothing.
+  bool ipv6_no_dad = false;
   std::vector<std::string> host_ports;  // network = "user": "tcp/631", host loopback reachable
 
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside the sandbox
