@@ -1,5 +1,6 @@
-// Loopback in the new network namespace: it starts DOWN, and apps (X11 over TCP, local IPC,
-// "localhost" health checks) expect 127.0.0.1 to work.
+// The new network namespace: loopback starts DOWN, and apps (X11 over TCP, local IPC,
+// "localhost" health checks) expect 127.0.0.1 to work; with network = "user", IPv6 duplicate
+// address detection is turned off before pasta makes its interface.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -59,21 +60,27 @@ void bring_up_loopback() {
 }
 
 // Through the host's /proc, which pid 1 still sees: a net sysctl is the one of the opener's
-// network namespace, and pid 1 holds CAP_NET_ADMIN over its own. A /proc/sys that cannot be
-// written (read-only in some containers) costs only what DAD costs: a warning, not the launch.
+// network namespace, and pid 1 holds CAP_NET_ADMIN over its own. The kernel detects duplicates
+// on an interface unless both `all` and the interface's own value (from `default`) are below
+// 1; `all` is 0 in a new namespace unless the host has it inherited (devconf_inherit_init_net).
+// A /proc/sys that cannot be written (read-only in some containers) costs only what DAD costs:
+// a warning, not the launch.
 void turn_off_ipv6_dad() {
-  const char* const path = "/proc/sys/net/ipv6/conf/default/accept_dad";
-  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
-  if (!fd && errno == ENOENT) {  // a kernel without IPv6 (ipv6.disable=1): nothing to turn off
-    log::debug("net: no IPv6 here, %s missing", path);
-    return;
-  }
-  if (!fd || ::write(fd.get(), "0", 1) != 1) {
-    log::warn(
-        "could not turn off IPv6 duplicate address detection in the sandbox (writing %s: %s): "
-        "an IPv6 connection the app opens in its first second may stall (docs/network.md)",
-        path, std::strerror(errno));
-    return;
+  for (const char* path :
+       {"/proc/sys/net/ipv6/conf/all/accept_dad", "/proc/sys/net/ipv6/conf/default/accept_dad"}) {
+    UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+    if (!fd && errno == ENOENT && ::access("/proc/sys/net", F_OK) == 0) {
+      log::debug("net: no IPv6 here, %s missing", path);  // ipv6.disable=1
+      return;
+    }
+    if (!fd || ::write(fd.get(), "0", 1) != 1) {
+      log::warn(
+          "could not turn off IPv6 duplicate address detection in the sandbox (writing %s: "
+          "%s): an IPv6 connection the app opens in its first second may stall "
+          "(docs/network.md)",
+          path, std::strerror(errno));
+      return;
+    }
   }
   log::debug("net: IPv6 duplicate address detection off for new interfaces");
 }

@@ -52,7 +52,7 @@ void fail(int fd, std::string_view step, int err, std::string_view message,
   ::_exit(exit_code);
 }
 
-ReadResult read_failure(int fd, FailureRecord& out) {
+ReadResult read_record(int fd, FailureRecord& out) {
   ssize_t n;
   do {
     n = ::read(fd, &out, sizeof out);
@@ -62,6 +62,14 @@ ReadResult read_failure(int fd, FailureRecord& out) {
   out.step[sizeof out.step - 1] = '\0';
   out.message[sizeof out.message - 1] = '\0';
   return ReadResult::Record;
+}
+
+ReadResult read_failure(int fd, FailureRecord& out) {
+  ReadResult got;
+  do {
+    got = read_record(fd, out);
+  } while (got == ReadResult::Record && out.exit_code == kStepDone);
+  return got;
 }
 
 }  // namespace cloister::exec

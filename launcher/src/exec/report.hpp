@@ -1,8 +1,10 @@
 // The failure record: how the sandbox tells the launcher which step failed before exec.
 //
-// The child writes at most one fixed-size record to a close-on-exec pipe and _exits; the pipe
-// reaching EOF without a record means the app was exec'd. The launcher prints the record
-// (errors are logged once, in the parent) and returns its exit code.
+// The child writes at most one fixed-size failure record to a close-on-exec pipe and _exits;
+// the pipe reaching EOF without one means the app was exec'd. The launcher prints the record
+// (errors are logged once, in the parent) and returns its exit code. Before any failure, pid 1
+// may write one record of the same size that is no failure (kStepDone), which only
+// read_record() returns.
 #pragma once
 
 #include <exception>
@@ -52,6 +54,8 @@ enum class ReadResult { Record, Nothing, Closed };
 
 // One read of a non-blocking report pipe: a whole record, nothing yet (EAGAIN), or Closed when
 // every writer is gone (EOF; a short read or an error counts as closed too).
+ReadResult read_record(int fd, FailureRecord& out);
+// The same, passing over kStepDone records: what every reader of failures calls.
 ReadResult read_failure(int fd, FailureRecord& out);
 
 }  // namespace cloister::exec

@@ -176,7 +176,7 @@ int wait_for_netns(pid_t child, int sigfd, int report) {
     }
     if (fds[0].revents) {
       FailureRecord r{};
-      const ReadResult got = read_failure(report, r);
+      const ReadResult got = read_record(report, r);
       if (got == ReadResult::Nothing) continue;
       if (got == ReadResult::Record && r.exit_code == kStepDone) return 0;
       abandon(child);

@@ -127,7 +127,7 @@ SandboxPlan build_plan(const Profile& profile, const host::HostFacts& host,
   plan.ns.time = profile.time.value == profile::TimeMode::Private;
   plan.loopback_up = plan.ns.net;
   plan.network = profile.network.value;
-  plan.ipv6_no_dad = plan.network == profile::NetworkMode::User;
+  plan.ipv6_no_dad = plan.network == profile::NetworkMode::User && plan.ns.net;
   if (plan.network == profile::NetworkMode::User)
     for (const auto& p : profile.host_ports) plan.host_ports.push_back(p.value);
 
